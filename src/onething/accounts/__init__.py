@@ -1,0 +1,1 @@
+"""Identity: persons, enterprises and staff; roles scoped by region and department; login."""

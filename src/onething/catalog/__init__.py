@@ -1,0 +1,1 @@
+"""Regions, departments, service items, bundles and situations (the catalog)."""

@@ -1,0 +1,206 @@
+"""`onething`: the command line. Each command parses, calls one service, prints."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from onething.config import get_settings
+from onething.core.errors import DomainError
+
+app = typer.Typer(help="onething 一体化政务服务平台", no_args_is_help=True)
+db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
+catalog_app = typer.Typer(help="事项和一件事目录", no_args_is_help=True)
+audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
+calendar_app = typer.Typer(help="工作日历", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(audit_app, name="audit")
+app.add_typer(calendar_app, name="calendar")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _fail(exc: DomainError) -> typer.Exit:
+    err_console.print(f"[bold red]错误[/]：{exc.message}（{exc.code}）")
+    for d in exc.details:
+        where = f"{d.location}: " if d.location else (f"{d.field}: " if d.field else "")
+        err_console.print(f"  {where}{d.message}", markup=False, highlight=False)
+    return typer.Exit(1)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="监听地址")] = None,
+    port: Annotated[int | None, typer.Option(help="端口")] = None,
+) -> None:
+    """Serve the platform (pages and API)."""
+    import uvicorn
+
+    from onething.app import create_app
+
+    settings = get_settings()
+    uvicorn.run(create_app(), host=host or settings.host, port=port or settings.port,
+                log_level="info", proxy_headers=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Migrate the database to the latest schema."""
+    from onething.core.migrate import upgrade
+
+    settings = get_settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url(), revision=revision)
+    console.print(f"数据库已迁移到 {revision}")
+
+
+@app.command()
+def demo() -> None:
+    """Load the shipped catalog and create the demo accounts (safe to run again)."""
+    from onething.db import transaction
+    from onething.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+
+    try:
+        with transaction() as session:
+            report, _created = seed_demo(session)
+    except DomainError as exc:
+        raise _fail(exc) from exc
+    console.print(f"目录：{report.as_dict()}")
+    table = Table(title=f"演示账号（密码均为 {DEMO_PASSWORD}）")
+    table.add_column("账号")
+    table.add_column("姓名/名称")
+    table.add_column("身份")
+    for acc in DEMO_ACCOUNTS:
+        table.add_row(acc.login, acc.name, acc.description)
+    console.print(table)
+
+
+@catalog_app.command("check")
+def catalog_check(path: Path) -> None:
+    """Check YAML files without importing them."""
+    from onething.catalog.yamlio import check_catalog, read_catalog
+
+    cat, errors = read_catalog(path)
+    if not errors:
+        errors = check_catalog(cat)
+    if errors:
+        raise _fail(DomainError("catalog_invalid", f"目录数据有 {len(errors)} 处错误", 422,
+                                details=errors))
+    console.print(f"检查通过：{len(cat.items)} 个事项，{len(cat.bundles)} 件一件事")
+
+
+@catalog_app.command("import")
+def catalog_import(path: Path) -> None:
+    """Import a YAML file or directory: all of it, or nothing."""
+    from onething.catalog.service import import_catalog
+    from onething.core.audit import Actor
+    from onething.db import transaction
+
+    try:
+        with transaction() as session:
+            report = import_catalog(session, Actor(None, "命令行导入"), path)
+    except DomainError as exc:
+        raise _fail(exc) from exc
+    _print_json(report.as_dict())
+
+
+@catalog_app.command("export")
+def catalog_export(out: Path) -> None:
+    """Export the catalog as YAML into a directory."""
+    from onething.catalog.service import export_catalog
+    from onething.db import transaction
+
+    with transaction() as session:
+        files = export_catalog(session, out)
+    console.print(f"已导出 {len(files)} 个文件到 {out}")
+
+
+@catalog_app.command("list")
+def catalog_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the bundles and their items."""
+    from onething.catalog.service import list_bundles
+    from onething.db import transaction
+
+    with transaction() as session:
+        rows = [
+            {"code": b.code, "name": b.name, "target": b.target, "theme": b.theme,
+             "batch": b.batch, "lead_department": b.lead_department.name,
+             "items": [{"code": m.item.code, "name": m.item.name,
+                        "department": m.item.department.name, "optional": m.optional,
+                        "after": list(m.after)} for m in b.members]}
+            for b in list_bundles(session)
+        ]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title=f"一件事（{len(rows)}）")
+    for col in ("编码", "名称", "对象", "批次", "牵头部门", "事项数"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["code"], r["name"], "个人" if r["target"] == "person" else "企业",
+                      r["batch"], r["lead_department"], str(len(r["items"])))
+    console.print(table)
+
+
+@catalog_app.command("metrics")
+def catalog_metrics(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Materials, fields, steps, visits and days: one by one versus as one bundle."""
+    from onething.catalog.service import all_metrics
+    from onething.db import transaction
+
+    with transaction() as session:
+        metrics = all_metrics(session)
+    if as_json:
+        _print_json([dataclasses.asdict(m) for m in metrics])
+        return
+    table = Table(title="一件事成效（分别办理 → 一件事）")
+    for col in ("一件事", "材料", "字段", "环节", "跑动", "时限(工作日)"):
+        table.add_column(col)
+    for m in metrics:
+        a, b = m.one_by_one, m.as_bundle
+        table.add_row(m.name, f"{a.materials}→{b.materials}", f"{a.fields}→{b.fields}",
+                      f"{a.steps}→{b.steps}", f"{a.visits}→{b.visits}", f"{a.days}→{b.days}")
+    console.print(table)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit trail's hash chain; exits 1 if it was altered."""
+    from onething.core.audit import verify_chain
+    from onething.db import transaction
+
+    with transaction() as session:
+        report = verify_chain(session)
+    if report.broken_at is not None:
+        err_console.print(f"[bold red]审计链在第 {report.broken_at} 条处断开[/]：{report.reason}")
+        raise typer.Exit(1)
+    console.print(f"审计链完整：共 {report.checked} 条")
+
+
+@calendar_app.command("add")
+def calendar_add(start: dt.datetime, days: int) -> None:
+    """Print the date DAYS working days after START."""
+    from onething.core.workdays import load_calendar
+    from onething.db import transaction
+
+    with transaction() as session:
+        due = load_calendar(session).add_working_days(start.date(), days)
+    typer.echo(due.isoformat())
+
+
+if __name__ == "__main__":
+    app()

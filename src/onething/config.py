@@ -1,0 +1,37 @@
+"""The one typed settings object; nothing else reads the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ONETHING_", env_file=".env", extra="ignore")
+
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    """Empty means the embedded SQLite database var/onething.db."""
+    secret_key: str = "dev-only-change-me"
+    session_days: int = 7
+    token_days: int = 30
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
+    default_region: str = "410103000000"
+    platform_name: str = "一体化政务服务平台"
+    hotline: str = "12345"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secure_cookies: bool = False
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'onething.db').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: errors, ids, working days, audit, auth, notify."""

@@ -1,0 +1,1 @@
+"""What the pages and the API share: per-request transactions, the current user, templates."""
