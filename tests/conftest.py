@@ -29,8 +29,10 @@ REQUIRE_PG = os.environ.get("ONETHING_TEST_REQUIRE_POSTGRES") == "1"
 
 def _pg_engine() -> Engine:
     if not PG_URL:
-        pytest.skip("PostgreSQL half skipped: ONETHING_TEST_DATABASE_URL is not set "
-                    "(.ci/run sets it to the server on 127.0.0.1:5432)")
+        pytest.skip(
+            "PostgreSQL half skipped: ONETHING_TEST_DATABASE_URL is not set "
+            "(.ci/run sets it to the server on 127.0.0.1:5432)"
+        )
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     schema = f"onething_test_{worker}"
     admin = make_engine(PG_URL)
@@ -77,8 +79,9 @@ def connection(engine: Engine) -> Iterator[Connection]:
 @pytest.fixture
 def session_maker(connection: Connection) -> Callable[[], Session]:
     def factory() -> Session:
-        return Session(bind=connection, join_transaction_mode="create_savepoint",
-                       expire_on_commit=False)
+        return Session(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
 
     return factory
 
@@ -120,6 +123,9 @@ def csrf_of(client: TestClient) -> str:
 
 def page_login(client: TestClient, login: str) -> None:
     token = csrf_of(client)
-    r = client.post("/login", data={"login": login, "password": DEMO_PASSWORD, "next": "/",
-                                    "csrf_token": token}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={"login": login, "password": DEMO_PASSWORD, "next": "/", "csrf_token": token},
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text

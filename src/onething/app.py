@@ -58,8 +58,9 @@ def create_app(factory: Callable[[], Session] | sessionmaker[Session] | None = N
         request.state.csrf_token = token
         response = await call_next(request)
         if CSRF_COOKIE not in request.cookies and not is_api(request):
-            response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax",
-                                secure=settings.secure_cookies)
+            response.set_cookie(
+                CSRF_COOKIE, token, httponly=True, samesite="lax", secure=settings.secure_cookies
+            )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -70,8 +71,8 @@ def create_app(factory: Callable[[], Session] | sessionmaker[Session] | None = N
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (accounts_api, catalog_api):
-        app.include_router(module.router, prefix="/api/v1")
+    for router in (accounts_api.router, catalog_api.router, catalog_api.calendar_router):
+        app.include_router(router, prefix="/api/v1")
     for module in (accounts_pages, catalog_pages):
         app.include_router(module.router)
 

@@ -53,8 +53,13 @@ def serve(
     from onething.app import create_app
 
     settings = get_settings()
-    uvicorn.run(create_app(), host=host or settings.host, port=port or settings.port,
-                log_level="info", proxy_headers=True)
+    uvicorn.run(
+        create_app(),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        proxy_headers=True,
+    )
 
 
 @db_app.command("upgrade")
@@ -98,8 +103,9 @@ def catalog_check(path: Path) -> None:
     if not errors:
         errors = check_catalog(cat)
     if errors:
-        raise _fail(DomainError("catalog_invalid", f"目录数据有 {len(errors)} 处错误", 422,
-                                details=errors))
+        raise _fail(
+            DomainError("catalog_invalid", f"目录数据有 {len(errors)} 处错误", 422, details=errors)
+        )
     console.print(f"检查通过：{len(cat.items)} 个事项，{len(cat.bundles)} 件一件事")
 
 
@@ -136,12 +142,25 @@ def catalog_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
     from onething.db import transaction
 
     with transaction() as session:
-        rows = [
-            {"code": b.code, "name": b.name, "target": b.target, "theme": b.theme,
-             "batch": b.batch, "lead_department": b.lead_department.name,
-             "items": [{"code": m.item.code, "name": m.item.name,
-                        "department": m.item.department.name, "optional": m.optional,
-                        "after": list(m.after)} for m in b.members]}
+        rows: list[dict[str, Any]] = [
+            {
+                "code": b.code,
+                "name": b.name,
+                "target": b.target,
+                "theme": b.theme,
+                "batch": b.batch,
+                "lead_department": b.lead_department.name,
+                "items": [
+                    {
+                        "code": m.item.code,
+                        "name": m.item.name,
+                        "department": m.item.department.name,
+                        "optional": m.optional,
+                        "after": list(m.after),
+                    }
+                    for m in b.members
+                ],
+            }
             for b in list_bundles(session)
         ]
     if as_json:
@@ -151,8 +170,14 @@ def catalog_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
     for col in ("编码", "名称", "对象", "批次", "牵头部门", "事项数"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["code"], r["name"], "个人" if r["target"] == "person" else "企业",
-                      r["batch"], r["lead_department"], str(len(r["items"])))
+        table.add_row(
+            r["code"],
+            r["name"],
+            "个人" if r["target"] == "person" else "企业",
+            r["batch"],
+            r["lead_department"],
+            str(len(r["items"])),
+        )
     console.print(table)
 
 
@@ -172,8 +197,14 @@ def catalog_metrics(as_json: Annotated[bool, typer.Option("--json")] = False) ->
         table.add_column(col)
     for m in metrics:
         a, b = m.one_by_one, m.as_bundle
-        table.add_row(m.name, f"{a.materials}→{b.materials}", f"{a.fields}→{b.fields}",
-                      f"{a.steps}→{b.steps}", f"{a.visits}→{b.visits}", f"{a.days}→{b.days}")
+        table.add_row(
+            m.name,
+            f"{a.materials}→{b.materials}",
+            f"{a.fields}→{b.fields}",
+            f"{a.steps}→{b.steps}",
+            f"{a.visits}→{b.visits}",
+            f"{a.days}→{b.days}",
+        )
     console.print(table)
 
 

@@ -63,23 +63,41 @@ def seed_demo(session: Session) -> tuple[ImportReport, list[DemoAccount]]:
     report = import_catalog(session, SYSTEM, CATALOG_DIR)
     created = []
     for acc in DEMO_ACCOUNTS:
-        if session.scalar(select(User).where(User.login == acc.login.lower())) is not None or \
-                session.scalar(select(User).where(User.login == acc.login)) is not None:
+        if (
+            session.scalar(select(User).where(User.login == acc.login.lower())) is not None
+            or session.scalar(select(User).where(User.login == acc.login)) is not None
+        ):
             continue
         if acc.kind == "person":
-            accounts.register_person(session, SYSTEM, id_number=acc.login, name=acc.name,
-                                     phone="13800000000", password=DEMO_PASSWORD)
+            accounts.register_person(
+                session,
+                SYSTEM,
+                id_number=acc.login,
+                name=acc.name,
+                phone="13800000000",
+                password=DEMO_PASSWORD,
+            )
         elif acc.kind == "enterprise":
-            accounts.register_enterprise(session, SYSTEM, uscc=acc.login, name=acc.name,
-                                         phone="13900000000", password=DEMO_PASSWORD)
+            accounts.register_enterprise(
+                session,
+                SYSTEM,
+                uscc=acc.login,
+                name=acc.name,
+                phone="13900000000",
+                password=DEMO_PASSWORD,
+            )
         else:
-            user = accounts.create_staff(session, SYSTEM, login=acc.login, name=acc.name,
-                                         password=DEMO_PASSWORD)
+            user = accounts.create_staff(
+                session, SYSTEM, login=acc.login, name=acc.name, password=DEMO_PASSWORD
+            )
             for role, region, dept_code in acc.roles:
                 dept_id = None
                 if dept_code:
-                    dept = session.scalar(select(Department).where(
-                        Department.region_code == region, Department.code == dept_code))
+                    dept = session.scalar(
+                        select(Department).where(
+                            Department.region_code == region, Department.code == dept_code
+                        )
+                    )
                     dept_id = dept.id if dept else None
                 accounts.grant_role(session, SYSTEM, user, role, region, dept_id)
         created.append(acc)

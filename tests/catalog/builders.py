@@ -34,17 +34,30 @@ def item_doc(base: str = "900001001000", name: str = "测试许可", **over: Any
         "online_depth": [1, 2, 3, 4],
         "service_object": ["enterprise"],
         "materials": [
-            {"key": "business_licence", "name": "营业执照", "type": "1", "source": "20",
-             "shared": True, "acceptance_standard": "在有效期内"},
-            {"key": "application_form_" + base, "name": name + "申请书", "type": "2",
-             "acceptance_standard": "填写完整并加盖公章"},
+            {
+                "key": "business_licence",
+                "name": "营业执照",
+                "type": "1",
+                "source": "20",
+                "shared": True,
+                "acceptance_standard": "在有效期内",
+            },
+            {
+                "key": "application_form_" + base,
+                "name": name + "申请书",
+                "type": "2",
+                "acceptance_standard": "填写完整并加盖公章",
+            },
         ],
         "fields": [
             {"key": "enterprise_name", "label": "企业名称", "profile_attribute": "enterprise.name"},
             {"key": "uscc", "label": "统一社会信用代码", "type": "uscc"},
         ],
-        "steps": [{"name": "受理", "days": 0}, {"name": "审查", "days": 3},
-                  {"name": "决定", "days": 2}],
+        "steps": [
+            {"name": "受理", "days": 0},
+            {"name": "审查", "days": 3},
+            {"name": "决定", "days": 2},
+        ],
     }
     doc.update(over)
     return doc

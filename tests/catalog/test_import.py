@@ -14,8 +14,10 @@ from tests.catalog.builders import bundle_doc, item_doc, write
 
 
 def _counts(db: Session) -> tuple[int, int]:
-    return (db.scalar(sa.select(sa.func.count()).select_from(ServiceItem)) or 0,
-            db.scalar(sa.select(sa.func.count()).select_from(Bundle)) or 0)
+    return (
+        db.scalar(sa.select(sa.func.count()).select_from(ServiceItem)) or 0,
+        db.scalar(sa.select(sa.func.count()).select_from(Bundle)) or 0,
+    )
 
 
 def _errors(db: Session, path: Path) -> list[str]:
@@ -34,7 +36,8 @@ def test_import_creates_then_is_idempotent(db: Session, tmp_path: Path) -> None:
     first = import_catalog(db, SYSTEM, tmp_path)
     assert first.created == {"items": 2, "bundles": 1}
     again = import_catalog(db, SYSTEM, tmp_path)
-    assert again.created == {} and again.updated == {}
+    assert again.created == {}
+    assert again.updated == {}
     assert again.unchanged == {"items": 2, "bundles": 1}
 
 
@@ -48,7 +51,9 @@ def test_a_changed_item_keeps_its_previous_version(db: Session, tmp_path: Path) 
     assert report.updated == {"items": 1}
     row = load_item(db, doc["code"])
     assert (row.version, row.promised_days) == (2, 3)
-    old = db.scalars(sa.select(ServiceItemVersion).where(ServiceItemVersion.item_id == row.id)).all()
+    old = db.scalars(
+        sa.select(ServiceItemVersion).where(ServiceItemVersion.item_id == row.id)
+    ).all()
     assert [(v.version, v.snapshot["promised_days"]) for v in old] == [(1, 5)]
 
 
@@ -56,7 +61,8 @@ def test_malformed_yaml_is_rejected_with_its_line(db: Session, tmp_path: Path) -
     (tmp_path / "bad.yaml").write_text("items:\n  - code: [unclosed\n", encoding="utf-8")
     errors = _errors(db, tmp_path)
     assert len(errors) == 1
-    assert errors[0].startswith("bad.yaml:") and "YAML 语法错误" in errors[0]
+    assert errors[0].startswith("bad.yaml:")
+    assert "YAML 语法错误" in errors[0]
 
 
 def test_every_error_is_listed_with_file_and_path(db: Session, tmp_path: Path) -> None:
@@ -98,9 +104,16 @@ def test_bundle_references_are_checked(db: Session, tmp_path: Path) -> None:
     a = item_doc()
     bundle = bundle_doc([a["code"], "9" * 36])
     bundle["items"][0]["optional"] = True
-    bundle["situations"] = [{"key": "q", "question": "是否？", "options": [
-        {"value": "yes", "label": "是", "include_materials": ["nope"]},
-        {"value": "no", "label": "否"}]}]
+    bundle["situations"] = [
+        {
+            "key": "q",
+            "question": "是否？",
+            "options": [
+                {"value": "yes", "label": "是", "include_materials": ["nope"]},
+                {"value": "no", "label": "否"},
+            ],
+        }
+    ]
     write(tmp_path / "x.yaml", {"items": [a], "bundles": [bundle]})
     errors = _errors(db, tmp_path)
     assert any(f"事项 {'9' * 36} 不存在" in e for e in errors)
@@ -121,7 +134,7 @@ def test_export_import_export_is_byte_identical(db: Session, tmp_path: Path) -> 
     second = tmp_path / "second"
     files = export_catalog(db, first)
     report = import_catalog(db, SYSTEM, first)
-    assert report.created == {} and report.updated == {}, "re-importing an export changes nothing"
+    assert (report.created, report.updated) == ({}, {}), "re-importing an export changes nothing"
     export_catalog(db, second)
     for f in files:
         rel = f.relative_to(first)
@@ -133,9 +146,27 @@ def test_export_import_export_is_byte_identical(db: Session, tmp_path: Path) -> 
 
 def test_shipped_catalog_has_every_national_bundle(db: Session) -> None:
     names = set(db.scalars(sa.select(Bundle.name)))
-    expected = {"企业信息变更", "开办运输企业", "开办餐饮店", "员工录用", "企业破产信息核查",
-                "企业上市合法合规信息核查", "水电气网联合报装", "新生儿出生", "教育入学",
-                "社会保障卡居民服务", "残疾人服务", "退休", "身后", "科技型企业创新政策扶持",
-                "信用修复", "二手房转移登记及水电气网联动过户", "公民婚育", "申请公租房",
-                "军人退役", "户口迁移", "个体工商户转型为企业"}
+    expected = {
+        "企业信息变更",
+        "开办运输企业",
+        "开办餐饮店",
+        "员工录用",
+        "企业破产信息核查",
+        "企业上市合法合规信息核查",
+        "水电气网联合报装",
+        "新生儿出生",
+        "教育入学",
+        "社会保障卡居民服务",
+        "残疾人服务",
+        "退休",
+        "身后",
+        "科技型企业创新政策扶持",
+        "信用修复",
+        "二手房转移登记及水电气网联动过户",
+        "公民婚育",
+        "申请公租房",
+        "军人退役",
+        "户口迁移",
+        "个体工商户转型为企业",
+    }
     assert expected <= names

@@ -14,7 +14,9 @@ from onething.core.ids import (
 )
 
 
-@pytest.mark.parametrize("number", ["11010519491231002X", "11010519491231002x", "410103198506123014"])
+@pytest.mark.parametrize(
+    "number", ["11010519491231002X", "11010519491231002x", "410103198506123014"]
+)
 def test_valid_id_numbers_are_accepted_and_normalised(number: str) -> None:
     assert check_id_number(number) == number.upper()
 
@@ -53,7 +55,11 @@ def test_region_tree_by_code() -> None:
     assert region_level("410103001000") == 4
     assert region_level("410103001001") == 5
     assert region_ancestors("410103001001") == [
-        "410103001001", "410103001000", "410103000000", "410100000000", "410000000000",
+        "410103001001",
+        "410103001000",
+        "410103000000",
+        "410100000000",
+        "410000000000",
     ]
     assert region_contains("410100000000", "410103001001")
     assert not region_contains("410103000000", "410105001000")

@@ -16,9 +16,19 @@ router = APIRouter(tags=["accounts"])
 def user_out(user: User) -> UserOut:
     login = user.login if user.kind == UserKind.staff else mask_id_number(user.login)
     return UserOut(
-        id=user.id, kind=user.kind, name=user.name, login_masked=login,
-        roles=[RoleOut(role=r.role, label=ROLE_LABELS[r.role], region_code=r.region_code,
-                       department_id=r.department_id) for r in user.roles],
+        id=user.id,
+        kind=user.kind,
+        name=user.name,
+        login_masked=login,
+        roles=[
+            RoleOut(
+                role=r.role,
+                label=ROLE_LABELS[r.role],
+                region_code=r.region_code,
+                department_id=r.department_id,
+            )
+            for r in user.roles
+        ],
     )
 
 
@@ -47,7 +57,11 @@ def me(user: CurrentUser) -> UserOut:
 def register(body: RegisterPerson, request: Request, db: Db) -> UserOut:
     """Register a person with their 公民身份号码."""
     user = service.register_person(
-        db, request_actor(request, None), id_number=body.id_number, name=body.name,
-        phone=body.phone, password=body.password,
+        db,
+        request_actor(request, None),
+        id_number=body.id_number,
+        name=body.name,
+        phone=body.phone,
+        password=body.password,
     )
     return user_out(user)

@@ -42,14 +42,22 @@ def login(
     except DomainError as exc:
         if not exc.keep_changes:
             db.rollback()
-        return render(request, "login.html",
-                      {"error": exc, "next": _safe_next(next), "form": {"login": login}},
-                      status_code=exc.status)
+        return render(
+            request,
+            "login.html",
+            {"error": exc, "next": _safe_next(next), "form": {"login": login}},
+            status_code=exc.status,
+        )
     token = service.start_web_session(db, user)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
-                        secure=get_settings().secure_cookies,
-                        max_age=get_settings().session_days * 86400)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+        max_age=get_settings().session_days * 86400,
+    )
     return response
 
 
@@ -82,14 +90,24 @@ def register(
     try:
         if password != password2:
             raise DomainError("password_mismatch", "两次输入的密码不一致", 422, "password2")
-        service.register_person(db, request_actor(request, None), id_number=id_number, name=name,
-                                phone=phone or None, password=password)
+        service.register_person(
+            db,
+            request_actor(request, None),
+            id_number=id_number,
+            name=name,
+            phone=phone or None,
+            password=password,
+        )
     except DomainError as exc:
         db.rollback()
-        return render(request, "register.html", {"error": exc, "form": form},
-                      status_code=exc.status)
-    return render(request, "login.html",
-                  {"notice": "注册成功，请登录", "next": "/", "form": {"login": id_number}})
+        return render(
+            request, "register.html", {"error": exc, "form": form}, status_code=exc.status
+        )
+    return render(
+        request,
+        "login.html",
+        {"notice": "注册成功，请登录", "next": "/", "form": {"login": id_number}},
+    )
 
 
 @router.get("/me", response_class=HTMLResponse)

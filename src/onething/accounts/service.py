@@ -54,7 +54,9 @@ def check_phone(phone: str) -> str:
 def actor_of(user: User | None, ip: str | None = None) -> Actor:
     if user is None:
         return Actor(None, "匿名", ip)
-    return Actor(user.id, f"{user.name}（{user.login if user.kind == UserKind.staff else user.id}）", ip)
+    return Actor(
+        user.id, f"{user.name}（{user.login if user.kind == UserKind.staff else user.id}）", ip
+    )
 
 
 def normalise_login(login: str) -> tuple[UserKind | None, str]:
@@ -82,12 +84,23 @@ def register_person(
     phone = check_phone(phone) if phone else None
     if session.scalar(select(User).where(User.login == number)) is not None:
         raise DomainError("account_exists", "该公民身份号码已注册，请直接登录", 409, "id_number")
-    user = User(kind=UserKind.person, login=number, name=name, phone=phone,
-                password_hash=hash_password(password))
+    user = User(
+        kind=UserKind.person,
+        login=number,
+        name=name,
+        phone=phone,
+        password_hash=hash_password(password),
+    )
     session.add(user)
     session.flush()
-    record_event(session, "accounts:user:registered", "user", user.id, actor,
-                 after={"kind": user.kind, "name": name})
+    record_event(
+        session,
+        "accounts:user:registered",
+        "user",
+        user.id,
+        actor,
+        after={"kind": user.kind, "name": name},
+    )
     return user
 
 
@@ -99,31 +112,60 @@ def register_enterprise(
     phone = check_phone(phone) if phone else None
     if session.scalar(select(User).where(User.login == code)) is not None:
         raise DomainError("account_exists", "该统一社会信用代码已注册", 409, "uscc")
-    user = User(kind=UserKind.enterprise, login=code, name=name.strip(), phone=phone,
-                password_hash=hash_password(password))
+    user = User(
+        kind=UserKind.enterprise,
+        login=code,
+        name=name.strip(),
+        phone=phone,
+        password_hash=hash_password(password),
+    )
     session.add(user)
     session.flush()
-    record_event(session, "accounts:user:registered", "user", user.id, actor,
-                 after={"kind": user.kind, "name": user.name})
+    record_event(
+        session,
+        "accounts:user:registered",
+        "user",
+        user.id,
+        actor,
+        after={"kind": user.kind, "name": user.name},
+    )
     return user
 
 
 def create_staff(
-    session: Session, actor: Actor, *, login: str, name: str, password: str, phone: str | None = None
+    session: Session,
+    actor: Actor,
+    *,
+    login: str,
+    name: str,
+    password: str,
+    phone: str | None = None,
 ) -> User:
     login = login.strip().lower()
     if not _STAFF_LOGIN.match(login):
-        raise DomainError("invalid_login", "工作人员账号为3至32位小写字母、数字或 _ . -，以字母开头",
-                          422, "login")
+        raise DomainError(
+            "invalid_login", "工作人员账号为3至32位小写字母、数字或 _ . -，以字母开头", 422, "login"
+        )
     check_password_strength(password)
     if session.scalar(select(User).where(User.login == login)) is not None:
         raise DomainError("account_exists", f"账号 {login} 已存在", 409, "login")
-    user = User(kind=UserKind.staff, login=login, name=name.strip(), phone=phone,
-                password_hash=hash_password(password))
+    user = User(
+        kind=UserKind.staff,
+        login=login,
+        name=name.strip(),
+        phone=phone,
+        password_hash=hash_password(password),
+    )
     session.add(user)
     session.flush()
-    record_event(session, "accounts:user:created", "user", user.id, actor,
-                 after={"kind": "staff", "login": login, "name": user.name})
+    record_event(
+        session,
+        "accounts:user:created",
+        "user",
+        user.id,
+        actor,
+        after={"kind": "staff", "login": login, "name": user.name},
+    )
     return user
 
 
@@ -142,18 +184,27 @@ def grant_role(
     if role in DEPARTMENT_ROLES:
         dept = session.get(Department, department_id) if department_id else None
         if dept is None:
-            raise DomainError("department_required", "部门岗位必须指定所属部门", 422, "department_id")
+            raise DomainError(
+                "department_required", "部门岗位必须指定所属部门", 422, "department_id"
+            )
         if not region_contains(region_code, dept.region_code):
-            raise DomainError("department_out_of_region", "部门不在该岗位的行政区划范围内", 422,
-                              "department_id")
+            raise DomainError(
+                "department_out_of_region", "部门不在该岗位的行政区划范围内", 422, "department_id"
+            )
     elif department_id is not None and session.get(Department, department_id) is None:
         raise not_found("部门", str(department_id))
     sr = StaffRole(role=role, region_code=region_code, department_id=department_id)
     user.roles.append(sr)
     session.flush()
-    record_event(session, "accounts:role:granted", "user", user.id, actor,
-                 after={"role": role, "region": region_code, "department_id": department_id},
-                 region_code=region_code)
+    record_event(
+        session,
+        "accounts:role:granted",
+        "user",
+        user.id,
+        actor,
+        after={"role": role, "region": region_code, "department_id": department_id},
+        region_code=region_code,
+    )
     return sr
 
 
@@ -170,7 +221,9 @@ def authenticate(session: Session, login: str, password: str, ip: str | None = N
         raise DomainError("bad_credentials", BAD_LOGIN, 401)
     if user.locked_until is not None and user.locked_until > now:
         minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-        raise DomainError("account_locked", f"密码错误次数过多，账号已锁定，请 {minutes} 分钟后再试", 423)
+        raise DomainError(
+            "account_locked", f"密码错误次数过多，账号已锁定，请 {minutes} 分钟后再试", 423
+        )
     if not user.active:
         raise DomainError("account_disabled", "账号已停用，请联系管理员", 403)
     try:
@@ -182,8 +235,14 @@ def authenticate(session: Session, login: str, password: str, ip: str | None = N
             user.locked_until = now + dt.timedelta(minutes=settings.login_lock_minutes)
             user.failed_logins = 0
             data["locked"] = True
-        record_event(session, "accounts:user:login_failed", "user", user.id, Actor(None, "匿名", ip),
-                     data=data)
+        record_event(
+            session,
+            "accounts:user:login_failed",
+            "user",
+            user.id,
+            Actor(None, "匿名", ip),
+            data=data,
+        )
         raise DomainError("bad_credentials", BAD_LOGIN, 401, keep_changes=True) from None
     user.failed_logins = 0
     user.locked_until = None
@@ -226,8 +285,14 @@ def issue_api_token(session: Session, user: User, name: str = "api") -> tuple[st
     row = ApiToken(token_hash=_digest(token), user_id=user.id, name=name[:80], expires_at=expires)
     session.add(row)
     session.flush()
-    record_event(session, "accounts:token:issued", "user", user.id, actor_of(user),
-                 data={"token_id": row.id, "name": row.name})
+    record_event(
+        session,
+        "accounts:token:issued",
+        "user",
+        user.id,
+        actor_of(user),
+        data={"token_id": row.id, "name": row.name},
+    )
     return token, row
 
 
@@ -243,8 +308,14 @@ def revoke_api_token(session: Session, token: str) -> None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
-        record_event(session, "accounts:token:revoked", "user", row.user_id, SYSTEM_ACTOR,
-                     data={"token_id": row.id})
+        record_event(
+            session,
+            "accounts:token:revoked",
+            "user",
+            row.user_id,
+            SYSTEM_ACTOR,
+            data={"token_id": row.id},
+        )
 
 
 SYSTEM_ACTOR = Actor(None, "系统")
@@ -258,17 +329,18 @@ class Scope:
 
 
 def scopes(user: User, *roles: Role) -> list[Scope]:
-    return [Scope(r.role, r.region_code, r.department_id) for r in user.roles
-            if not roles or r.role in roles]
+    return [
+        Scope(r.role, r.region_code, r.department_id)
+        for r in user.roles
+        if not roles or r.role in roles
+    ]
 
 
 def has_role(user: User, *roles: Role) -> bool:
     return user.kind == UserKind.staff and bool(scopes(user, *roles))
 
 
-def can_act(
-    user: User, role: Role, region_code: str, department_id: int | None = None
-) -> bool:
+def can_act(user: User, role: Role, region_code: str, department_id: int | None = None) -> bool:
     """Whether the user holds `role` over this region (and department, for department roles)."""
     for sc in scopes(user, role):
         if not region_contains(sc.region_code, region_code):

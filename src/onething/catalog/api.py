@@ -105,17 +105,29 @@ class SearchOut(BaseModel):
 
 def bundle_summary(row: Bundle) -> BundleSummary:
     return BundleSummary(
-        code=row.code, name=row.name, target=row.target, theme=row.theme, batch=row.batch,
-        region_code=row.region_code, lead_department=row.lead_department.name,
-        item_count=len(row.members), version=row.version,
+        code=row.code,
+        name=row.name,
+        target=row.target,
+        theme=row.theme,
+        batch=row.batch,
+        region_code=row.region_code,
+        lead_department=row.lead_department.name,
+        item_count=len(row.members),
+        version=row.version,
     )
 
 
 def item_summary(row: ServiceItem) -> ItemSummary:
     return ItemSummary(
-        code=row.code, name=row.name, item_type=row.item_type, department=row.department.name,
-        region_code=row.region_code, promised_days=row.promised_days,
-        statutory_days=row.statutory_days, visits=row.visits, processing=row.processing,
+        code=row.code,
+        name=row.name,
+        item_type=row.item_type,
+        department=row.department.name,
+        region_code=row.region_code,
+        promised_days=row.promised_days,
+        statutory_days=row.statutory_days,
+        visits=row.visits,
+        processing=row.processing,
     )
 
 
@@ -135,7 +147,9 @@ def get_bundle(code: str, db: Db) -> BundleDetail:
     row = service.load_bundle(db, code)
     doc = service.bundle_schema(row).model_dump()
     return BundleDetail(
-        **doc, lead_department_name=row.lead_department.name, version=row.version,
+        **doc,
+        lead_department_name=row.lead_department.name,
+        version=row.version,
         item_names={m.item.code: m.item.name for m in row.members},
         metrics=metrics_out(service.metrics_for(row)),
     )
@@ -152,8 +166,10 @@ def resolve_bundle(code: str, db: Db, body: Annotated[ResolveRequest, Body()]) -
         items=[item_summary(rows[i.code]) for i in resolved.items],
         after=resolved.after,
         fields=resolved.fields,
-        materials=[MaterialNeedOut(material=n.material, asked_by=n.item_names, status=n.status.value)
-                   for n in resolved.materials],
+        materials=[
+            MaterialNeedOut(material=n.material, asked_by=n.item_names, status=n.status.value)
+            for n in resolved.materials
+        ],
         critical_days=resolved.critical_days,
     )
 
@@ -174,26 +190,33 @@ def list_items(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ItemPage:
     code = service.load_region(db, region).code if region else None
-    total, rows = service.list_items(db, query=q, region_code=code, department_id=department_id,
-                                     limit=limit, offset=offset)
+    total, rows = service.list_items(
+        db, query=q, region_code=code, department_id=department_id, limit=limit, offset=offset
+    )
     return ItemPage(total=total, items=[item_summary(r) for r in rows])
 
 
 @router.get("/items/{code}", response_model=ItemDetail)
 def get_item(code: str, db: Db) -> ItemDetail:
     row = service.load_item(db, code)
-    return ItemDetail(**service.item_schema(row).model_dump(),
-                      department_name=row.department.name, version=row.version)
+    return ItemDetail(
+        **service.item_schema(row).model_dump(),
+        department_name=row.department.name,
+        version=row.version,
+    )
 
 
 @router.get("/search", response_model=SearchOut)
-def search(db: Db, q: Annotated[str, Query(min_length=1, max_length=100)],
-           region: str | None = None) -> SearchOut:
+def search(
+    db: Db, q: Annotated[str, Query(min_length=1, max_length=100)], region: str | None = None
+) -> SearchOut:
     """Search bundles and items by name."""
     code = service.load_region(db, region).code if region else None
     _total, items = service.list_items(db, query=q, region_code=code, limit=50)
-    return SearchOut(bundles=[bundle_summary(b) for b in service.search_bundles(db, q, code)],
-                     items=[item_summary(i) for i in items])
+    return SearchOut(
+        bundles=[bundle_summary(b) for b in service.search_bundles(db, q, code)],
+        items=[item_summary(i) for i in items],
+    )
 
 
 class RegionOut(BaseModel):
@@ -214,15 +237,26 @@ class DepartmentOut(BaseModel):
 
 @router.get("/regions", response_model=list[RegionOut])
 def regions(db: Db) -> list[RegionOut]:
-    return [RegionOut(code=r.code, name=r.name, level=r.level, parent_code=r.parent_code)
-            for r in service.list_regions(db)]
+    return [
+        RegionOut(code=r.code, name=r.name, level=r.level, parent_code=r.parent_code)
+        for r in service.list_regions(db)
+    ]
 
 
 @router.get("/departments", response_model=list[DepartmentOut])
 def departments(db: Db, region: str | None = None) -> list[DepartmentOut]:
     code = service.load_region(db, region).code if region else None
-    return [DepartmentOut(id=d.id, code=d.code, name=d.name, region_code=d.region_code,
-                          uscc=d.uscc, duties=d.duties) for d in service.list_departments(db, code)]
+    return [
+        DepartmentOut(
+            id=d.id,
+            code=d.code,
+            name=d.name,
+            region_code=d.region_code,
+            uscc=d.uscc,
+            duties=d.duties,
+        )
+        for d in service.list_departments(db, code)
+    ]
 
 
 class WorkdayOut(BaseModel):
@@ -252,12 +286,17 @@ def add_days(db: Db, start: dt.date, days: Annotated[int, Query(ge=-3650, le=365
 @calendar_router.get("/days", response_model=list[CalendarDayOut])
 def list_days(db: Db) -> list[CalendarDayOut]:
     """The administrator's table of holidays and make-up workdays."""
-    return [CalendarDayOut(day=r.day, is_workday=r.is_workday, name=r.name)
-            for r in workdays.list_calendar_days(db)]
+    return [
+        CalendarDayOut(day=r.day, is_workday=r.is_workday, name=r.name)
+        for r in workdays.list_calendar_days(db)
+    ]
 
 
 @calendar_router.put("/days/{day}", response_model=CalendarDayOut)
-def put_day(day: dt.date, body: CalendarDayIn, request: Request, db: Db,
-            user: CalendarAdmin) -> CalendarDayOut:
-    row = workdays.set_calendar_day(db, request_actor(request, user), day, body.is_workday, body.name)
+def put_day(
+    day: dt.date, body: CalendarDayIn, request: Request, db: Db, user: CalendarAdmin
+) -> CalendarDayOut:
+    row = workdays.set_calendar_day(
+        db, request_actor(request, user), day, body.is_workday, body.name
+    )
     return CalendarDayOut(day=row.day, is_workday=row.is_workday, name=row.name)

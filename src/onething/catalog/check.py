@@ -20,8 +20,10 @@ def main(argv: list[str]) -> int:
     if errors:
         print(f"{len(errors)} error(s)")
         return 1
-    print(f"OK: {len(cat.regions)} regions, {len(cat.departments)} departments, "
-          f"{len(cat.items)} items, {len(cat.bundles)} bundles")
+    print(
+        f"OK: {len(cat.regions)} regions, {len(cat.departments)} departments, "
+        f"{len(cat.items)} items, {len(cat.bundles)} bundles"
+    )
     return 0
 
 

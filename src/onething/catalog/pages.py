@@ -49,7 +49,9 @@ def home(request: Request, db: Db, user: MaybeUser) -> Response:
 
 
 @router.post("/region", dependencies=[CsrfChecked])
-def switch_region(db: Db, region: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
+def switch_region(
+    db: Db, region: Annotated[str, Form()], next: Annotated[str, Form()] = "/"
+) -> Response:
     row = service.load_region(db, region)
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
@@ -64,9 +66,15 @@ def bundle_page(code: str, request: Request, db: Db, user: MaybeUser) -> Respons
     metrics = service.metrics_for(row)
     resolved = service.resolve(row, metrics.scenario)
     ctx = _region_ctx(request, db)
-    ctx.update(bundle=row, doc=doc, metrics=metrics, resolved=resolved,
-               members=row.members, item_names={m.item.code: m.item.name for m in row.members},
-               ITEM_TYPES=schemas.ITEM_TYPE_LABELS)
+    ctx.update(
+        bundle=row,
+        doc=doc,
+        metrics=metrics,
+        resolved=resolved,
+        members=row.members,
+        item_names={m.item.code: m.item.name for m in row.members},
+        ITEM_TYPES=schemas.ITEM_TYPE_LABELS,
+    )
     return render(request, "bundle.html", ctx, user=user)
 
 
@@ -74,8 +82,12 @@ def bundle_page(code: str, request: Request, db: Db, user: MaybeUser) -> Respons
 def item_page(code: str, request: Request, db: Db, user: MaybeUser) -> Response:
     row = service.load_item(db, code)
     ctx = _region_ctx(request, db)
-    ctx.update(item=row, doc=service.item_schema(row), ITEM_TYPES=schemas.ITEM_TYPE_LABELS,
-               versions=service.item_versions(db, row))
+    ctx.update(
+        item=row,
+        doc=service.item_schema(row),
+        ITEM_TYPES=schemas.ITEM_TYPE_LABELS,
+        versions=service.item_versions(db, row),
+    )
     return render(request, "item.html", ctx, user=user)
 
 
@@ -94,8 +106,11 @@ def search_page(request: Request, db: Db, user: MaybeUser, q: str = "") -> Respo
 
 @router.get("/admin/catalog", response_class=HTMLResponse)
 def admin_catalog(request: Request, db: Db, user: CatalogAdmin) -> Response:
-    ctx = {"bundles": service.list_bundles(db), "departments": service.list_departments(db),
-           "item_total": service.list_items(db, limit=1)[0]}
+    ctx = {
+        "bundles": service.list_bundles(db),
+        "departments": service.list_departments(db),
+        "item_total": service.list_items(db, limit=1)[0],
+    }
     return render(request, "admin/catalog.html", ctx, user=user)
 
 
@@ -119,18 +134,29 @@ async def admin_import(
             db.rollback()
             ctx.update(error=exc)
             report = None
-    ctx.update(bundles=service.list_bundles(db), departments=service.list_departments(db),
-               item_total=service.list_items(db, limit=1)[0], report=report)
-    return render(request, "admin/catalog.html", ctx, user=user,
-                  status_code=422 if report is None else 200)
+    ctx.update(
+        bundles=service.list_bundles(db),
+        departments=service.list_departments(db),
+        item_total=service.list_items(db, limit=1)[0],
+        report=report,
+    )
+    return render(
+        request, "admin/catalog.html", ctx, user=user, status_code=422 if report is None else 200
+    )
 
 
 @router.get("/admin/calendar", response_class=HTMLResponse)
-def admin_calendar(request: Request, db: Db, user: CalendarAdmin, year: int | None = None) -> Response:
+def admin_calendar(
+    request: Request, db: Db, user: CalendarAdmin, year: int | None = None
+) -> Response:
     year = year or dt.date.today().year
     cal = workdays.load_calendar(db)
-    ctx = {"year": year, "days": workdays.list_calendar_days(db, year),
-           "known": cal.year_is_known(year), "in_package": year in workdays.PACKAGE_YEARS}
+    ctx = {
+        "year": year,
+        "days": workdays.list_calendar_days(db, year),
+        "known": cal.year_is_known(year),
+        "in_package": year in workdays.PACKAGE_YEARS,
+    }
     return render(request, "admin/calendar.html", ctx, user=user)
 
 

@@ -18,6 +18,7 @@ class MaterialStatus(StrEnum):
     ask = "ask"  # the applicant provides it
     issued = "issued"  # an item of this bundle issues it (result_key)
     shared = "shared"  # the platform obtains it by data sharing
+    merged = "merged"  # an item's application form, replaced by the bundle's one form
 
 
 @dataclass
@@ -37,6 +38,8 @@ class ResolvedBundle:
     fields: list[schemas.FormField]
     materials: list[MaterialNeed]
     critical_days: int
+    review_stages: int
+    """Sequential rounds of parallel review: items in one round run at the same time."""
 
     @property
     def asked_materials(self) -> list[MaterialNeed]:
@@ -87,12 +90,15 @@ def resolve_bundle(
                 include_materials.update(opt.include_materials)
                 exclude_materials.update(opt.exclude_materials)
     codes = [
-        bi.item for bi in bundle.items
+        bi.item
+        for bi in bundle.items
         if (not bi.optional or bi.item in include_items) and bi.item not in exclude_items
     ]
     code_set = set(codes)
     after = {
-        bi.item: [d for d in bi.after if d in code_set] for bi in bundle.items if bi.item in code_set
+        bi.item: [d for d in bi.after if d in code_set]
+        for bi in bundle.items
+        if bi.item in code_set
     }
     sorter = graphlib.TopologicalSorter({c: after[c] for c in codes})
     order = list(sorter.static_order())
@@ -119,9 +125,11 @@ def resolve_bundle(
             _add_need(needs, m, bundle.name, issued, True)
 
     finish: dict[str, int] = {}
+    layer: dict[str, int] = {}
     for code in order:
         start = max((finish[d] for d in after[code]), default=0)
         finish[code] = start + items[code].promised_days
+        layer[code] = 1 + max((layer[d] for d in after[code]), default=0)
     return ResolvedBundle(
         bundle=bundle,
         answers=chosen,
@@ -130,6 +138,7 @@ def resolve_bundle(
         fields=list(fields.values()),
         materials=list(needs.values()),
         critical_days=max(finish.values(), default=0),
+        review_stages=max(layer.values(), default=0),
     )
 
 
@@ -148,6 +157,8 @@ def _add_need(
         return
     if m.key in issued:
         status = MaterialStatus.issued
+    elif m.application_form:
+        status = MaterialStatus.merged
     elif m.shared and not forced:
         status = MaterialStatus.shared
     else:
@@ -181,8 +192,11 @@ class BundleMetrics:
     def __post_init__(self) -> None:
         a, b = self.one_by_one, self.as_bundle
         self.reduction = Figures(
-            a.materials - b.materials, a.fields - b.fields, a.steps - b.steps,
-            a.visits - b.visits, a.days - b.days,
+            a.materials - b.materials,
+            a.fields - b.fields,
+            a.steps - b.steps,
+            a.visits - b.visits,
+            a.days - b.days,
         )
 
 
@@ -217,9 +231,11 @@ def bundle_metrics(bundle: schemas.Bundle, items: Mapping[str, schemas.Item]) ->
     together = Figures(
         materials=_counted([m.material for m in resolved.asked_materials]),
         fields=len(resolved.fields),
-        steps=len({s.name for i in chosen for s in i.steps}),
+        # One window accepts, each round of parallel review is one step, one window issues.
+        steps=2 + resolved.review_stages,
         visits=max((i.visits for i in chosen), default=0),
         days=resolved.critical_days,
     )
-    return BundleMetrics(bundle.code, bundle.name, scenario, len(chosen), one, together,
-                         bundle.promised_days)
+    return BundleMetrics(
+        bundle.code, bundle.name, scenario, len(chosen), one, together, bundle.promised_days
+    )

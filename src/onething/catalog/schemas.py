@@ -138,6 +138,8 @@ class Material(Strict):
     copies: int = Field(default=1, ge=0, le=20)
     shared: bool = False
     """True when the platform obtains it by data sharing (电子证照/数据共享) instead of upload."""
+    application_form: bool = False
+    """The item's own application form: in a bundle the one merged form replaces it (一表申请)."""
     blank_form_url: str | None = None
     sample_url: str | None = None
     acceptance_standard: Text

@@ -161,7 +161,10 @@ def import_catalog(session: Session, actor: Actor, path: Path) -> ImportReport:
         errors = check_catalog(cat, _known(session))
     if errors:
         raise DomainError(
-            "catalog_invalid", f"目录数据有 {len(errors)} 处错误，未导入任何内容", 422, details=errors
+            "catalog_invalid",
+            f"目录数据有 {len(errors)} 处错误，未导入任何内容",
+            422,
+            details=errors,
         )
     report = ImportReport()
     for region in sorted(cat.regions.values(), key=lambda r: region_level(r.code)):
@@ -178,12 +181,20 @@ def import_catalog(session: Session, actor: Actor, path: Path) -> ImportReport:
     return report
 
 
-def _upsert_region(session: Session, actor: Actor, region: schemas.Region, report: ImportReport) -> None:
+def _upsert_region(
+    session: Session, actor: Actor, region: schemas.Region, report: ImportReport
+) -> None:
     row = session.get(Region, region.code)
     after = {"name": region.name, "parent": region.parent}
     if row is None:
-        session.add(Region(code=region.code, name=region.name, level=region_level(region.code),
-                           parent_code=region.parent))
+        session.add(
+            Region(
+                code=region.code,
+                name=region.name,
+                level=region_level(region.code),
+                parent_code=region.parent,
+            )
+        )
         session.flush()
         report.count(report.created, "regions")
         record_event(session, "catalog:region:created", "region", region.code, actor, after=after)
@@ -191,8 +202,15 @@ def _upsert_region(session: Session, actor: Actor, region: schemas.Region, repor
         before = {"name": row.name, "parent": row.parent_code}
         row.name, row.parent_code = region.name, region.parent
         report.count(report.updated, "regions")
-        record_event(session, "catalog:region:updated", "region", region.code, actor,
-                     before=before, after=after)
+        record_event(
+            session,
+            "catalog:region:updated",
+            "region",
+            region.code,
+            actor,
+            before=before,
+            after=after,
+        )
     else:
         report.count(report.unchanged, "regions")
 
@@ -201,7 +219,9 @@ def _upsert_department(
     session: Session, actor: Actor, dept: schemas.Department, report: ImportReport
 ) -> None:
     row = session.scalar(
-        select(Department).where(Department.region_code == dept.region, Department.code == dept.code)
+        select(Department).where(
+            Department.region_code == dept.region, Department.code == dept.code
+        )
     )
     after = dept.model_dump(mode="json")
     if row is None:
@@ -219,13 +239,28 @@ def _upsert_department(
     row.address, row.phone = dept.address, dept.phone
     session.flush()
     report.count(report.created if kind == "created" else report.updated, "departments")
-    record_event(session, f"catalog:department:{kind}", "department", row.id, actor,
-                 before=before, after=after, region_code=dept.region)
+    record_event(
+        session,
+        f"catalog:department:{kind}",
+        "department",
+        row.id,
+        actor,
+        before=before,
+        after=after,
+        region_code=dept.region,
+    )
 
 
 def _dept_schema(row: Department) -> schemas.Department:
-    return schemas.Department(code=row.code, name=row.name, region=row.region_code, uscc=row.uscc,
-                              duties=row.duties, address=row.address, phone=row.phone)
+    return schemas.Department(
+        code=row.code,
+        name=row.name,
+        region=row.region_code,
+        uscc=row.uscc,
+        duties=row.duties,
+        address=row.address,
+        phone=row.phone,
+    )
 
 
 def _department(session: Session, region: str, code: str) -> Department:
@@ -247,8 +282,15 @@ def _upsert_item(session: Session, actor: Actor, item: schemas.Item, report: Imp
         session.add(row)
         session.flush()
         report.count(report.created, "items")
-        record_event(session, "catalog:item:created", "service_item", item.code, actor,
-                     after={"version": 1, "name": item.name}, region_code=item.region)
+        record_event(
+            session,
+            "catalog:item:created",
+            "service_item",
+            item.code,
+            actor,
+            after={"version": 1, "name": item.name},
+            region_code=item.region,
+        )
         return
     current = item_schema(row)
     if current == item:
@@ -260,10 +302,16 @@ def _upsert_item(session: Session, actor: Actor, item: schemas.Item, report: Imp
     row.version += 1
     row.updated_at = utcnow()
     report.count(report.updated, "items")
-    record_event(session, "catalog:item:updated", "service_item", item.code, actor,
-                 before={"version": row.version - 1},
-                 after={"version": row.version, "changed": _changed_keys(before, after)},
-                 region_code=item.region)
+    record_event(
+        session,
+        "catalog:item:updated",
+        "service_item",
+        item.code,
+        actor,
+        before={"version": row.version - 1},
+        after={"version": row.version, "changed": _changed_keys(before, after)},
+        region_code=item.region,
+    )
 
 
 def _changed_keys(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
@@ -275,9 +323,16 @@ def _upsert_bundle(
 ) -> None:
     row = session.scalar(select(Bundle).where(Bundle.code == bundle.code))
     lead = next(
-        d for r in region_ancestors(bundle.region)
-        if (d := session.scalar(select(Department).where(
-            Department.region_code == r, Department.code == bundle.lead_department))) is not None
+        d
+        for r in region_ancestors(bundle.region)
+        if (
+            d := session.scalar(
+                select(Department).where(
+                    Department.region_code == r, Department.code == bundle.lead_department
+                )
+            )
+        )
+        is not None
     )
     after = bundle.model_dump(mode="json", exclude_defaults=True)
     if row is not None:
@@ -305,20 +360,33 @@ def _upsert_bundle(
     row.materials = _json_list(bundle.materials)
     row.fields = _json_list(bundle.fields)
     items = {
-        r.code: r for r in session.scalars(
+        r.code: r
+        for r in session.scalars(
             select(ServiceItem).where(ServiceItem.code.in_([bi.item for bi in bundle.items]))
         )
     }
     for pos, bi in enumerate(bundle.items):
-        row.members.append(BundleItem(item_id=items[bi.item].id, item=items[bi.item],
-                                      position=pos, optional=bi.optional, after=list(bi.after)))
+        row.members.append(
+            BundleItem(
+                item_id=items[bi.item].id,
+                item=items[bi.item],
+                position=pos,
+                optional=bi.optional,
+                after=list(bi.after),
+            )
+        )
     session.flush()
     report.count(report.created if kind == "created" else report.updated, "bundles")
-    record_event(session, f"catalog:bundle:{kind}", "bundle", bundle.code, actor,
-                 before={"version": row.version - 1} if before else None,
-                 after={"version": row.version,
-                        "changed": _changed_keys(before, after) if before else []},
-                 region_code=bundle.region)
+    record_event(
+        session,
+        f"catalog:bundle:{kind}",
+        "bundle",
+        bundle.code,
+        actor,
+        before={"version": row.version - 1} if before else None,
+        after={"version": row.version, "changed": _changed_keys(before, after) if before else []},
+        region_code=bundle.region,
+    )
 
 
 # ---------------------------------------------------------------- export
@@ -340,15 +408,23 @@ def export_catalog(session: Session, out: Path) -> list[Path]:
     """Write the catalog as YAML: one canonical layout, so export → import → export is stable."""
     written: list[Path] = []
     regions = session.scalars(select(Region).order_by(Region.code)).all()
-    _write_yaml(out / "regions.yaml", {"regions": [
-        schemas.dump_model(schemas.Region(code=r.code, name=r.name, parent=r.parent_code))
-        for r in regions
-    ]})
+    _write_yaml(
+        out / "regions.yaml",
+        {
+            "regions": [
+                schemas.dump_model(schemas.Region(code=r.code, name=r.name, parent=r.parent_code))
+                for r in regions
+            ]
+        },
+    )
     written.append(out / "regions.yaml")
-    depts = session.scalars(select(Department).order_by(Department.region_code.desc(),
-                                                        Department.id)).all()
-    _write_yaml(out / "departments.yaml",
-                {"departments": [_short(schemas.dump_model(_dept_schema(d))) for d in depts]})
+    depts = session.scalars(
+        select(Department).order_by(Department.region_code.desc(), Department.id)
+    ).all()
+    _write_yaml(
+        out / "departments.yaml",
+        {"departments": [_short(schemas.dump_model(_dept_schema(d))) for d in depts]},
+    )
     written.append(out / "departments.yaml")
     by_file: dict[str, list[dict[str, Any]]] = {}
     for row in session.scalars(select(ServiceItem).order_by(ServiceItem.code)):
@@ -411,7 +487,9 @@ def list_items(
     if department_id:
         stmt = stmt.where(ServiceItem.department_id == department_id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(ServiceItem.name, ServiceItem.code).limit(limit).offset(offset))
+    rows = session.scalars(
+        stmt.order_by(ServiceItem.name, ServiceItem.code).limit(limit).offset(offset)
+    )
     return total, list(rows)
 
 
@@ -424,10 +502,13 @@ def search_bundles(session: Session, query: str, region_code: str | None = None)
 
 
 def item_versions(session: Session, item: ServiceItem) -> list[ServiceItemVersion]:
-    return list(session.scalars(
-        select(ServiceItemVersion).where(ServiceItemVersion.item_id == item.id)
-        .order_by(ServiceItemVersion.version.desc())
-    ))
+    return list(
+        session.scalars(
+            select(ServiceItemVersion)
+            .where(ServiceItemVersion.item_id == item.id)
+            .order_by(ServiceItemVersion.version.desc())
+        )
+    )
 
 
 def list_regions(session: Session) -> list[Region]:
@@ -450,8 +531,20 @@ def list_departments(session: Session, region_code: str | None = None) -> list[D
 
 # ---------------------------------------------------------------- guides and figures
 
-PERSON_THEMES = ["出生", "教育", "就业", "婚育", "生活", "社会保障", "置业", "出行", "就医",
-                 "救助", "养老", "身后"]
+PERSON_THEMES = [
+    "出生",
+    "教育",
+    "就业",
+    "婚育",
+    "生活",
+    "社会保障",
+    "置业",
+    "出行",
+    "就医",
+    "救助",
+    "养老",
+    "身后",
+]
 ENTERPRISE_THEMES = ["准入准营", "招聘用工", "纳税缴费", "经营发展", "工程建设", "注销退出"]
 
 

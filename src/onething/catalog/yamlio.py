@@ -68,7 +68,9 @@ def parse_file(path: Path, label: str) -> tuple[CatalogFile | None, list[ErrorDe
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        return None, [ErrorDetail("文件顶层必须是映射（regions/departments/items/bundles）", location=label)]
+        return None, [
+            ErrorDetail("文件顶层必须是映射（regions/departments/items/bundles）", location=label)
+        ]
     try:
         return CatalogFile.model_validate(raw), []
     except ValidationError as exc:
@@ -87,7 +89,8 @@ def _translate(err: Any) -> str:
     if kind == "string_pattern_mismatch":
         return f"格式不正确（应匹配 {err['ctx']['pattern']}）"
     if kind in {"greater_than", "greater_than_equal"}:
-        return f"数值必须大于{'或等于' if kind.endswith('equal') else ''} {err['ctx'].get('gt', err['ctx'].get('ge'))}"
+        bound = err["ctx"].get("gt", err["ctx"].get("ge"))
+        return f"数值必须大于{'或等于' if kind.endswith('equal') else ''} {bound}"
     if kind == "enum":
         return f"取值不正确（允许：{err['ctx']['expected']}）"
     if kind == "value_error":
@@ -107,14 +110,32 @@ def read_catalog(path: Path) -> tuple[CatalogSet, list[ErrorDetail]]:
         if doc is None:
             continue
         for i, region in enumerate(doc.regions):
-            _put(cat.regions, region.code, region, cat.origin, f"{label}:regions[{i}]", "行政区划", errors)
+            _put(
+                cat.regions,
+                region.code,
+                region,
+                cat.origin,
+                f"{label}:regions[{i}]",
+                "行政区划",
+                errors,
+            )
         for i, dept in enumerate(doc.departments):
             key = (dept.region, dept.code)
-            _put(cat.departments, key, dept, cat.origin, f"{label}:departments[{i}]", "部门", errors)
+            _put(
+                cat.departments, key, dept, cat.origin, f"{label}:departments[{i}]", "部门", errors
+            )
         for i, item in enumerate(doc.items):
             _put(cat.items, item.code, item, cat.origin, f"{label}:items[{i}]", "事项", errors)
         for i, bundle in enumerate(doc.bundles):
-            _put(cat.bundles, bundle.code, bundle, cat.origin, f"{label}:bundles[{i}]", "一件事", errors)
+            _put(
+                cat.bundles,
+                bundle.code,
+                bundle,
+                cat.origin,
+                f"{label}:bundles[{i}]",
+                "一件事",
+                errors,
+            )
     return cat, errors
 
 
@@ -151,9 +172,20 @@ def check_catalog(cat: CatalogSet, known: Known | None = None) -> list[ErrorDeta
     for code, region in cat.regions.items():
         if region.parent is not None:
             if region.parent not in regions:
-                errors.append(ErrorDetail(f"上级行政区划 {region.parent} 不存在", location=at("行政区划", code)))
-            elif region_level(region.parent) != region_level(code) - 1 or region.parent not in region_ancestors(code):
-                errors.append(ErrorDetail(f"行政区划代码 {code} 与上级 {region.parent} 不一致", location=at("行政区划", code)))
+                errors.append(
+                    ErrorDetail(
+                        f"上级行政区划 {region.parent} 不存在", location=at("行政区划", code)
+                    )
+                )
+            elif region_level(region.parent) != region_level(
+                code
+            ) - 1 or region.parent not in region_ancestors(code):
+                errors.append(
+                    ErrorDetail(
+                        f"行政区划代码 {code} 与上级 {region.parent} 不一致",
+                        location=at("行政区划", code),
+                    )
+                )
     for key, dept in cat.departments.items():
         where = at("部门", str(key))
         if dept.region not in regions:
@@ -176,9 +208,13 @@ def _check_item(item: Item, depts: dict[tuple[str, str], str], where: str) -> li
         errors.append(ErrorDetail("实施编码前18位必须是实施部门的统一社会信用代码", location=where))
     expected_level = LEVEL_BY_REGION_LEVEL[region_level(item.region)]
     if item.level != expected_level:
-        errors.append(ErrorDetail(f"行使层级应为 {expected_level}（与实施区划一致）", location=where))
+        errors.append(
+            ErrorDetail(f"行使层级应为 {expected_level}（与实施区划一致）", location=where)
+        )
     if item.code[30] != str(item.level) or not item.code[31:].isdigit():
-        errors.append(ErrorDetail("实施编码第31位应为行使层级，后5位为业务办理项序号", location=where))
+        errors.append(
+            ErrorDetail("实施编码第31位应为行使层级，后5位为业务办理项序号", location=where)
+        )
     return errors
 
 
@@ -196,7 +232,9 @@ def _check_bundle(
         errors.append(ErrorDetail(f"牵头部门 {bundle.lead_department} 不存在", location=where))
     codes = {bi.item for bi in bundle.items}
     material_keys = {m.key for m in bundle.materials}
-    field_types: dict[str, tuple[str, str]] = {f.key: (f.type.value, "一件事") for f in bundle.fields}
+    field_types: dict[str, tuple[str, str]] = {
+        f.key: (f.type.value, "一件事") for f in bundle.fields
+    }
     for i, bi in enumerate(bundle.items):
         item = items.get(bi.item)
         loc = f"{where}.items[{i}]"
@@ -204,18 +242,25 @@ def _check_bundle(
             errors.append(ErrorDetail(f"事项 {bi.item} 不存在", location=loc))
             continue
         if bundle.target.value not in {s.value for s in item.service_object}:
-            errors.append(ErrorDetail(f"事项《{item.name}》的服务对象不包含本一件事的对象", location=loc))
+            errors.append(
+                ErrorDetail(f"事项《{item.name}》的服务对象不包含本一件事的对象", location=loc)
+            )
         material_keys.update(m.key for m in item.materials)
         for f in item.fields:
             seen = field_types.setdefault(f.key, (f.type.value, item.name))
             if seen[0] != f.type.value:
-                errors.append(ErrorDetail(
-                    f"表单字段 {f.key} 在《{item.name}》中是 {f.type.value}，在《{seen[1]}》中是 {seen[0]}",
-                    location=loc,
-                ))
+                errors.append(
+                    ErrorDetail(
+                        f"表单字段 {f.key} 在《{item.name}》中是 {f.type.value}，"
+                        f"在《{seen[1]}》中是 {seen[0]}",
+                        location=loc,
+                    )
+                )
         for dep in bi.after:
             if dep not in codes:
-                errors.append(ErrorDetail(f"前置事项 {dep} 不在本一件事中", location=f"{loc}.after"))
+                errors.append(
+                    ErrorDetail(f"前置事项 {dep} 不在本一件事中", location=f"{loc}.after")
+                )
     sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
     for bi in bundle.items:
         sorter.add(bi.item, *[d for d in bi.after if d in codes])
@@ -237,5 +282,7 @@ def _check_bundle(
                     errors.append(ErrorDetail(f"情形引用的材料 {mref} 不存在", location=loc))
     for i, bi in enumerate(bundle.items):
         if bi.optional and bi.item not in included:
-            errors.append(ErrorDetail("可选事项没有任何情形选项会选中它", location=f"{where}.items[{i}]"))
+            errors.append(
+                ErrorDetail("可选事项没有任何情形选项会选中它", location=f"{where}.items[{i}]")
+            )
     return errors

@@ -140,7 +140,7 @@ def _seal(session: Session) -> None:
         .order_by(AuditEvent.seq.desc())
         .limit(1)
     ).first()
-    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    seq, prev = (int(last[0] or 0), str(last[1])) if last else (0, GENESIS)
     for ev in pending:
         seq += 1
         ev.seq = seq

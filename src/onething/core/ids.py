@@ -20,7 +20,9 @@ def check_id_number(value: str, field: str = "id_number") -> str:
     if len(number) != 18:
         raise DomainError("invalid_id_number", "公民身份号码应为18位", 422, field)
     if not number[:17].isascii() or not number[:17].isdigit() or number[17] not in "0123456789X":
-        raise DomainError("invalid_id_number", "公民身份号码只能是数字，最后一位可以是X", 422, field)
+        raise DomainError(
+            "invalid_id_number", "公民身份号码只能是数字，最后一位可以是X", 422, field
+        )
     try:
         born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
@@ -35,7 +37,7 @@ def check_id_number(value: str, field: str = "id_number") -> str:
 
 
 def birth_date_of(id_number: str) -> dt.date:
-    return ric.get_birth_date(id_number)  # type: ignore[no-any-return]
+    return ric.get_birth_date(id_number)
 
 
 def sex_of(id_number: str) -> str:

@@ -7,6 +7,7 @@ covers; an administrator's table of overrides comes first, and covers later year
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 import chinese_calendar
@@ -30,6 +31,13 @@ class CalendarDay(Base):
     name: Mapped[str] = mapped_column(String(60))
 
 
+@functools.lru_cache(maxsize=20000)
+def _official_workday(day: dt.date) -> bool:
+    if day.year in PACKAGE_YEARS:
+        return bool(chinese_calendar.is_workday(day))
+    return day.weekday() < 5
+
+
 @dataclass
 class WorkCalendar:
     overrides: dict[dt.date, bool] = field(default_factory=dict)
@@ -37,9 +45,7 @@ class WorkCalendar:
     def is_workday(self, day: dt.date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
-        if day.year in PACKAGE_YEARS:
-            return bool(chinese_calendar.is_workday(day))
-        return day.weekday() < 5
+        return _official_workday(day)
 
     def year_is_known(self, year: int) -> bool:
         """True when the package or the table holds the year's official arrangement."""
@@ -103,8 +109,13 @@ def set_calendar_day(
         row.name = name
     session.flush()
     record_event(
-        session, "core:calendar_day:set", "calendar_day", day.isoformat(), actor,
-        before=before, after={"is_workday": is_workday, "name": name},
+        session,
+        "core:calendar_day:set",
+        "calendar_day",
+        day.isoformat(),
+        actor,
+        before=before,
+        after={"is_workday": is_workday, "name": name},
     )
     return row
 
@@ -115,7 +126,11 @@ def remove_calendar_day(session: Session, actor: Actor, day: dt.date) -> bool:
     if row is None:
         return False
     record_event(
-        session, "core:calendar_day:removed", "calendar_day", day.isoformat(), actor,
+        session,
+        "core:calendar_day:removed",
+        "calendar_day",
+        day.isoformat(),
+        actor,
         before={"is_workday": row.is_workday, "name": row.name},
     )
     session.delete(row)
@@ -126,5 +141,7 @@ def remove_calendar_day(session: Session, actor: Actor, day: dt.date) -> bool:
 def list_calendar_days(session: Session, year: int | None = None) -> list[CalendarDay]:
     stmt = select(CalendarDay).order_by(CalendarDay.day)
     if year is not None:
-        stmt = stmt.where(CalendarDay.day >= dt.date(year, 1, 1), CalendarDay.day <= dt.date(year, 12, 31))
+        stmt = stmt.where(
+            CalendarDay.day >= dt.date(year, 1, 1), CalendarDay.day <= dt.date(year, 12, 31)
+        )
     return list(session.scalars(stmt))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 
 from onething.db import UTCDateTime, make_engine
@@ -14,7 +15,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _render_item(kind: str, obj: Any, _autogen: Any) -> str | bool:
+def _render_item(kind: str, obj: Any, _autogen: AutogenContext) -> str | Literal[False]:
     """Migrations use plain SQLAlchemy types so they never import application code."""
     if kind == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

@@ -1,0 +1,91 @@
+"""The command line as an administrator runs it, on its own embedded database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    var = tmp_path_factory.mktemp("cli-var")
+    env = {
+        **os.environ,
+        "ONETHING_VAR_DIR": str(var),
+        "ONETHING_DATABASE_URL": "",
+        "COLUMNS": "200",
+    }
+
+    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            [sys.executable, "-m", "onething.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if check:
+            assert proc.returncode == 0, proc.stderr
+        return proc
+
+    run("db", "upgrade")
+    run("demo")
+    return run
+
+
+def test_demo_is_safe_to_run_twice(cli: Run) -> None:
+    out = cli("demo").stdout
+    assert "'created': {}" in out
+    assert "window" in out
+    assert "onething2026" in out
+
+
+def test_catalog_list_json(cli: Run) -> None:
+    rows = json.loads(cli("catalog", "list", "--json").stdout)
+    assert len(rows) >= 21
+    food = next(r for r in rows if r["name"] == "开办餐饮店")
+    assert food["target"] == "enterprise"
+    assert any("食品经营许可" in i["name"] for i in food["items"])
+
+
+def test_catalog_metrics_json_show_reductions(cli: Run) -> None:
+    metrics = {m["name"]: m for m in json.loads(cli("catalog", "metrics", "--json").stdout)}
+    for name in ("新生儿出生", "开办餐饮店"):
+        m = metrics[name]
+        assert m["reduction"]["materials"] > 0, name
+        assert m["reduction"]["days"] > 0, name
+        assert m["reduction"]["visits"] > 0, name
+        assert m["as_bundle"]["days"] < m["one_by_one"]["days"]
+
+
+def test_bad_yaml_is_refused_with_reasons(cli: Run, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("items:\n  - name: 无编码事项\n    colour: red\n", encoding="utf-8")
+    proc = cli("catalog", "import", str(bad), check=False)
+    assert proc.returncode == 1
+    assert "未导入任何内容" in proc.stderr
+    assert "items[0].colour: 未知字段" in proc.stderr
+    assert "items[0].code: 缺少必填字段" in proc.stderr
+
+
+def test_export_then_import_changes_nothing(cli: Run, tmp_path: Path) -> None:
+    cli("catalog", "export", str(tmp_path / "out"))
+    report = json.loads(cli("catalog", "import", str(tmp_path / "out")).stdout)
+    assert report["created"] == {}
+    assert report["updated"] == {}
+
+
+def test_audit_chain_verifies(cli: Run) -> None:
+    assert "审计链完整" in cli("audit", "verify").stdout
+
+
+def test_calendar_add(cli: Run) -> None:
+    assert cli("calendar", "add", "2025-01-24", "5").stdout.strip() == "2025-02-07"
