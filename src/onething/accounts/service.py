@@ -80,44 +80,57 @@ def register_person(
     name = name.strip()
     if not 2 <= len(name) <= 40:
         raise DomainError("invalid_name", "请填写与身份证一致的姓名", 422, "name")
-    check_password_strength(password)
-    phone = check_phone(phone) if phone else None
-    if session.scalar(select(User).where(User.login == number)) is not None:
-        raise DomainError("account_exists", "该公民身份号码已注册，请直接登录", 409, "id_number")
-    user = User(
-        kind=UserKind.person,
-        login=number,
-        name=name,
-        phone=phone,
-        password_hash=hash_password(password),
-    )
-    session.add(user)
-    session.flush()
-    record_event(
+    return _register(
         session,
-        "accounts:user:registered",
-        "user",
-        user.id,
         actor,
-        after={"kind": user.kind, "name": name},
+        UserKind.person,
+        number,
+        name,
+        phone,
+        password,
+        "该公民身份号码已注册，请直接登录",
+        "id_number",
     )
-    return user
 
 
 def register_enterprise(
     session: Session, actor: Actor, *, uscc: str, name: str, phone: str | None, password: str
 ) -> User:
     code = check_uscc(uscc)
+    name = name.strip()
+    if not 2 <= len(name) <= 120:
+        raise DomainError("invalid_name", "请填写与营业执照一致的名称", 422, "name")
+    return _register(
+        session,
+        actor,
+        UserKind.enterprise,
+        code,
+        name,
+        phone,
+        password,
+        "该统一社会信用代码已注册，请直接登录",
+        "uscc",
+    )
+
+
+def _register(
+    session: Session,
+    actor: Actor,
+    kind: UserKind,
+    login: str,
+    name: str,
+    phone: str | None,
+    password: str,
+    exists_message: str,
+    login_field: str,
+) -> User:
+    """What registering a person and an enterprise share once their identifier is checked."""
     check_password_strength(password)
     phone = check_phone(phone) if phone else None
-    if session.scalar(select(User).where(User.login == code)) is not None:
-        raise DomainError("account_exists", "该统一社会信用代码已注册", 409, "uscc")
+    if session.scalar(select(User).where(User.login == login)) is not None:
+        raise DomainError("account_exists", exists_message, 409, login_field)
     user = User(
-        kind=UserKind.enterprise,
-        login=code,
-        name=name.strip(),
-        phone=phone,
-        password_hash=hash_password(password),
+        kind=kind, login=login, name=name, phone=phone, password_hash=hash_password(password)
     )
     session.add(user)
     session.flush()
@@ -127,7 +140,7 @@ def register_enterprise(
         "user",
         user.id,
         actor,
-        after={"kind": user.kind, "name": user.name},
+        after={"kind": kind, "name": name},
     )
     return user
 
