@@ -77,11 +77,12 @@ def db_upgrade(revision: str = "head") -> None:
 def demo() -> None:
     """Load the shipped catalog and create the demo accounts (safe to run again)."""
     from onething.db import transaction
-    from onething.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+    from onething.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, erqi_department_names, seed_demo
 
     try:
         with transaction() as session:
             report, _created = seed_demo(session)
+            names = erqi_department_names(session)
     except DomainError as exc:
         raise _fail(exc) from exc
     console.print(f"目录：{report.as_dict()}")
@@ -90,7 +91,7 @@ def demo() -> None:
     table.add_column("姓名/名称")
     table.add_column("身份")
     for acc in DEMO_ACCOUNTS:
-        table.add_row(acc.login, acc.name, acc.description)
+        table.add_row(acc.login, acc.name, acc.description(names))
     console.print(table)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onething.accounts import service as accounts
-from onething.accounts.models import Role, User
+from onething.accounts.models import ROLE_LABELS, Role, User
 from onething.catalog.models import Department
 from onething.catalog.service import ImportReport, import_catalog
 from onething.core.audit import SYSTEM
@@ -28,13 +28,14 @@ class DemoAccount:
     roles: tuple[tuple[Role, str, str | None], ...] = ()
     """(role, region code, department code in that region)"""
 
-    @property
-    def description(self) -> str:
-        from onething.accounts.models import ROLE_LABELS
-
+    def description(self, department_names: dict[str, str]) -> str:
+        """How `make run` introduces the account: its roles and the department they serve."""
         if not self.roles:
             return "个人" if self.kind == "person" else "企业"
-        return "、".join(ROLE_LABELS[r] + (f"（{d}）" if d else "") for r, _, d in self.roles)
+        return "、".join(
+            ROLE_LABELS[r] + (f"（{department_names.get(d, d)}）" if d else "")
+            for r, _, d in self.roles
+        )
 
 
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
@@ -56,6 +57,11 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("dispatcher", "高峰", "staff", ((Role.hotline_dispatcher, ZHENGZHOU, None),)),
     DemoAccount("supervisor", "马红", "staff", ((Role.supervisor, ZHENGZHOU, None),)),
 )
+
+
+def erqi_department_names(session: Session) -> dict[str, str]:
+    rows = session.scalars(select(Department).where(Department.region_code == ERQI))
+    return {d.code: d.name for d in rows}
 
 
 def seed_demo(session: Session) -> tuple[ImportReport, list[DemoAccount]]:
