@@ -98,11 +98,9 @@ def demo() -> None:
 @catalog_app.command("check")
 def catalog_check(path: Path) -> None:
     """Check YAML files without importing them."""
-    from onething.catalog.yamlio import check_catalog, read_catalog
+    from onething.catalog.yamlio import check_path
 
-    cat, errors = read_catalog(path)
-    if not errors:
-        errors = check_catalog(cat)
+    cat, errors = check_path(path)
     if errors:
         raise _fail(
             DomainError("catalog_invalid", f"目录数据有 {len(errors)} 处错误", 422, details=errors)

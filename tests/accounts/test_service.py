@@ -94,7 +94,7 @@ def test_tokens_and_sessions(db: Session) -> None:
     user = service.authenticate(db, "window", DEMO_PASSWORD)
     token, _row = service.issue_api_token(db, user)
     assert service.user_for_token(db, token) == user
-    service.revoke_api_token(db, token)
+    service.revoke_api_token(db, user, token)
     assert service.user_for_token(db, token) is None
     cookie = service.start_web_session(db, user)
     assert service.user_for_session(db, cookie) == user

@@ -45,7 +45,7 @@ def create_token(body: TokenRequest, request: Request, db: Db) -> TokenOut:
 def revoke_token(request: Request, db: Db, user: CurrentUser) -> None:
     """Revoke the token this request was made with."""
     token = request.headers.get("authorization", "").partition(" ")[2].strip()
-    service.revoke_api_token(db, token)
+    service.revoke_api_token(db, user, token)
 
 
 @router.get("/me", response_model=UserOut)

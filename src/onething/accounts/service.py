@@ -317,21 +317,19 @@ def user_for_token(session: Session, token: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def revoke_api_token(session: Session, token: str) -> None:
+def revoke_api_token(session: Session, user: User, token: str) -> None:
+    """The holder revokes the token it is using; the event names the holder."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is not None and row.revoked_at is None:
+    if row is not None and row.revoked_at is None and row.user_id == user.id:
         row.revoked_at = utcnow()
         record_event(
             session,
             "accounts:token:revoked",
             "user",
             row.user_id,
-            SYSTEM_ACTOR,
+            actor_of(user),
             data={"token_id": row.id},
         )
-
-
-SYSTEM_ACTOR = Actor(None, "系统")
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel, Field
 
 from onething.catalog import schemas, service
 from onething.catalog.models import Bundle, ServiceItem
-from onething.catalog.resolve import ResolvedBundle
+from onething.catalog.resolve import BundleMetrics, ResolvedBundle
 from onething.core import workdays
 from onething.web.deps import CalendarAdmin, Db, request_actor
 
@@ -131,7 +131,7 @@ def item_summary(row: ServiceItem) -> ItemSummary:
     )
 
 
-def metrics_out(m: Any) -> MetricsOut:
+def metrics_out(m: BundleMetrics) -> MetricsOut:
     return MetricsOut.model_validate(dataclasses.asdict(m))
 
 

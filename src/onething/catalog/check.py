@@ -5,16 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from onething.catalog.yamlio import check_catalog, read_catalog
+from onething.catalog.yamlio import check_path
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m onething.catalog.check PATH", file=sys.stderr)
         return 2
-    cat, errors = read_catalog(Path(argv[0]))
-    if not errors:
-        errors = check_catalog(cat)
+    cat, errors = check_path(Path(argv[0]))
     for err in errors:
         print(f"{err.location}: {err.message}")
     if errors:

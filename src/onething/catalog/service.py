@@ -27,7 +27,7 @@ from onething.catalog.resolve import (
     bundle_metrics,
     resolve_bundle,
 )
-from onething.catalog.yamlio import Known, check_catalog, read_catalog
+from onething.catalog.yamlio import Known, check_path
 from onething.core.audit import Actor, record_event
 from onething.core.errors import DomainError, not_found
 from onething.core.ids import region_ancestors, region_level, short_region_code
@@ -156,9 +156,7 @@ def import_catalog(session: Session, actor: Actor, path: Path) -> ImportReport:
     """Import a YAML file or directory whole, or nothing: every error is listed at once."""
     if not path.exists():
         raise DomainError("catalog_path_missing", f"找不到文件或目录：{path}", 404)
-    cat, errors = read_catalog(path)
-    if not errors:
-        errors = check_catalog(cat, _known(session))
+    cat, errors = check_path(path, _known(session))
     if errors:
         raise DomainError(
             "catalog_invalid",

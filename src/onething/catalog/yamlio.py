@@ -286,3 +286,9 @@ def _check_bundle(
                 ErrorDetail("可选事项没有任何情形选项会选中它", location=f"{where}.items[{i}]")
             )
     return errors
+
+
+def check_path(path: Path, known: Known | None = None) -> tuple[CatalogSet, list[ErrorDetail]]:
+    """Parse and cross-check a file or directory: the one check behind import, CLI and tool."""
+    cat, errors = read_catalog(path)
+    return cat, errors or check_catalog(cat, known)
