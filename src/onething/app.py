@@ -18,6 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from onething import __version__
 from onething.accounts import api as accounts_api
 from onething.accounts import pages as accounts_pages
+from onething.cases import api as cases_api
+from onething.cases import pages as cases_pages
 from onething.catalog import api as catalog_api
 from onething.catalog import pages as catalog_pages
 from onething.config import get_settings
@@ -71,9 +73,14 @@ def create_app(factory: Callable[[], Session] | sessionmaker[Session] | None = N
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (accounts_api.router, catalog_api.router, catalog_api.calendar_router):
+    for router in (
+        accounts_api.router,
+        catalog_api.router,
+        catalog_api.calendar_router,
+        cases_api.router,
+    ):
         app.include_router(router, prefix="/api/v1")
-    for module in (accounts_pages, catalog_pages):
+    for module in (accounts_pages, catalog_pages, cases_pages):
         app.include_router(module.router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -26,6 +26,28 @@ class Settings(BaseSettings):
     port: int = 8000
     secure_cookies: bool = False
 
+    upload_max_mb: int = 20
+    """Largest material file accepted, in MB."""
+    deadline_warning_ratio: float = 0.8
+    """Share of the promised working days after which a task or case turns yellow."""
+    tick_minutes: int = 10
+    """How often `onething serve` runs the deadline job; 0 turns it off (run `cases tick`)."""
+
+    smtp_host: str = ""
+    """Empty: no e-mail. Notifications always go to the database and the log."""
+    smtp_port: int = 25
+    smtp_from: str = ""
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    sms_gateway_url: str = ""
+    """Empty: no SMS. Otherwise a gateway taking POST {"phone", "text"} as JSON."""
+    sms_gateway_token: str = ""
+
+    @property
+    def files_dir(self) -> Path:
+        return self.var_dir / "files"
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -51,6 +51,8 @@ class User(Base):
     """公民身份号码 for persons, 统一社会信用代码 for enterprises, an account name for staff."""
     name: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(120))
+    """Optional: used only when an SMTP server is configured for notifications."""
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -26,6 +27,7 @@ from onething.catalog.models import Department, Region
 from onething.config import get_settings
 from onething.core.audit import Actor, record_event
 from onething.core.errors import DomainError, not_found
+from onething.core.notify import Recipient
 from onething.core.ids import check_id_number, check_uscc, region_contains
 from onething.db import utcnow
 
@@ -360,3 +362,25 @@ def can_act(user: User, role: Role, region_code: str, department_id: int | None 
             continue
         return True
     return False
+
+
+def staff_for(
+    session: Session, roles: Sequence[Role], region_code: str, department_id: int | None = None
+) -> list[User]:
+    """Active staff who hold one of `roles` over this region (and department): whom to tell."""
+    rows = session.scalars(
+        select(StaffRole).where(StaffRole.role.in_([r.value for r in roles]))
+    ).all()
+    users: dict[int, User] = {}
+    for r in rows:
+        if not region_contains(r.region_code, region_code):
+            continue
+        if r.department_id is not None and r.department_id != department_id:
+            continue
+        if r.user.active:
+            users[r.user.id] = r.user
+    return list(users.values())
+
+
+def recipient_of(user: User) -> Recipient:
+    return Recipient(user.id, user.email, user.phone)

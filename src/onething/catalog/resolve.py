@@ -30,7 +30,8 @@ class MaterialNeed:
 
 @dataclass
 class ResolvedBundle:
-    bundle: schemas.Bundle
+    bundle: schemas.Bundle | None
+    """None when a single item is applied for on its own."""
     answers: dict[str, list[str]]
     items: list[schemas.Item]
     """In an order that respects dependencies."""
@@ -139,6 +140,23 @@ def resolve_bundle(
         materials=list(needs.values()),
         critical_days=max(finish.values(), default=0),
         review_stages=max(layer.values(), default=0),
+    )
+
+
+def resolve_item(item: schemas.Item) -> ResolvedBundle:
+    """A single item applied for on its own: its fields and materials, nothing merged away."""
+    needs: dict[str, MaterialNeed] = {}
+    for m in item.materials:
+        _add_need(needs, m, item.name, set(), False)
+    return ResolvedBundle(
+        bundle=None,
+        answers={},
+        items=[item],
+        after={item.code: []},
+        fields=list(item.fields),
+        materials=list(needs.values()),
+        critical_days=item.promised_days,
+        review_stages=1,
     )
 
 
