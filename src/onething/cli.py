@@ -21,10 +21,12 @@ db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
 catalog_app = typer.Typer(help="事项和一件事目录", no_args_is_help=True)
 audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
 calendar_app = typer.Typer(help="工作日历", no_args_is_help=True)
+cases_app = typer.Typer(help="办件", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(audit_app, name="audit")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(cases_app, name="cases")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -53,6 +55,11 @@ def serve(
     from onething.app import create_app
 
     settings = get_settings()
+    if settings.tick_minutes > 0:
+        from onething.cases.tasks import run_tick
+        from onething.core.jobs import every
+
+        every(settings.tick_minutes, run_tick, "cases.tick")
     uvicorn.run(
         create_app(),
         host=host or settings.host,
@@ -234,3 +241,18 @@ def calendar_add(start: dt.datetime, days: int) -> None:
 
 if __name__ == "__main__":
     app()
+
+
+@cases_app.command("tick")
+def cases_tick(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Mark tasks and cases yellow or red against their working-day limits and notify."""
+    from onething.cases.tasks import run_tick
+
+    report = run_tick()
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        typer.echo(
+            f"检查 {report.checked} 个在办子件：新黄牌 {report.yellow}，新红牌 {report.red}，"
+            f"超期办件 {report.cases_red}"
+        )

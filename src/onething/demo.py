@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from onething.accounts import service as accounts
 from onething.accounts.models import ROLE_LABELS, Role, User
+from onething.cases.demo import seed_demo_cases
 from onething.catalog.models import Department
 from onething.catalog.service import ImportReport, import_catalog
 from onething.core.audit import SYSTEM
@@ -107,4 +108,5 @@ def seed_demo(session: Session) -> tuple[ImportReport, list[DemoAccount]]:
                     dept_id = dept.id if dept else None
                 accounts.grant_role(session, SYSTEM, user, role, region, dept_id)
         created.append(acc)
+    seed_demo_cases(session)
     return report, created

@@ -27,8 +27,8 @@ from onething.catalog.models import Department, Region
 from onething.config import get_settings
 from onething.core.audit import Actor, record_event
 from onething.core.errors import DomainError, not_found
-from onething.core.notify import Recipient
 from onething.core.ids import check_id_number, check_uscc, region_contains
+from onething.core.notify import Recipient
 from onething.db import utcnow
 
 _hasher = PasswordHasher()

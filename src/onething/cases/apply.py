@@ -18,7 +18,7 @@ from onething.accounts.models import User, UserKind
 from onething.cases import service as cs
 from onething.cases.forms import Problem, check_form, normalise_values, prefill
 from onething.cases.models import Case, CaseCounter, CaseMaterial, CaseSubmission, CorrectionNotice
-from onething.cases.states import DECIDED_TASK_STATES, CaseState, Delivery, Party
+from onething.cases.states import CASE_MACHINE, DECIDED_TASK_STATES, CaseState, Delivery, Party
 from onething.catalog import service as catalog
 from onething.catalog.resolve import MaterialStatus, ResolvedBundle, missing_answers
 from onething.catalog.schemas import Necessity
@@ -118,7 +118,9 @@ def create_draft(
         session.add(case)
         session.flush()
     case.applicant = user
-    record_event(session, "cases:case:created", "case", case.id, actor, region_code=case.region_code)
+    record_event(
+        session, "cases:case:created", "case", case.id, actor, region_code=case.region_code
+    )
     if draft is not None:
         update_draft(session, case, user, actor, draft)
     else:
@@ -185,7 +187,9 @@ def update_draft(
 def check_delivery(raw: Mapping[str, str]) -> dict[str, str]:
     method = raw.get("method") or Delivery.online
     if method not in Delivery.__members__:
-        raise DomainError("invalid_delivery", "取件方式只能是网上下载、窗口领取或邮寄", 422, "method")
+        raise DomainError(
+            "invalid_delivery", "取件方式只能是网上下载、窗口领取或邮寄", 422, "method"
+        )
     out = {"method": method}
     if method == Delivery.post:
         for key, label in (("recipient", "收件人"), ("phone", "收件电话"), ("address", "邮寄地址")):
@@ -360,7 +364,7 @@ def submit(
     cs.check_version(case, expected_version)
     now = now or utcnow()
     action = "resubmit" if case.state == CaseState.correction_requested else "submit"
-    cs.CASE_MACHINE.check(case.state, action)
+    CASE_MACHINE.check(case.state, action)
     _require_complete(case)
     if case.number is None:
         case.number = next_case_number(session, case.region_code, cs.local_date(now))
@@ -410,7 +414,7 @@ def withdraw(
 ) -> Case:
     """The applicant withdraws before any department has decided; open tasks end."""
     cs.require_party(user, case, Party.applicant)
-    cs.CASE_MACHINE.check(case.state, "withdraw")
+    CASE_MACHINE.check(case.state, "withdraw")
     reason = reason.strip() or "申请人主动撤回"
     decided = [t for t in case.tasks if t.state in DECIDED_TASK_STATES]
     if decided:

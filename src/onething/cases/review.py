@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from onething.accounts import service as accounts
@@ -105,7 +105,7 @@ def inbox(
     clauses = [
         and_(
             ItemTask.region_code.like(region_prefix(s.region_code) + "%"),
-            ItemTask.department_id == s.department_id if s.department_id else True,
+            ItemTask.department_id == s.department_id if s.department_id else true(),
         )
         for s in scopes
     ]
@@ -176,7 +176,11 @@ def pause(
         case.paused_since = today
     session.add(
         TaskPause(
-            task_id=task.id, kind=kind, reason=reason[:1000], started_on=today, expected_end=expected_end
+            task_id=task.id,
+            kind=kind,
+            reason=reason[:1000],
+            started_on=today,
+            expected_end=expected_end,
         )
     )
     label = PAUSE_KIND_LABELS[kind]
@@ -231,9 +235,7 @@ def resume(
             case.due_on = cal.add_working_days(
                 case.accepted_on, case.promised_days + case.paused_days
             )
-    cs.move_task(
-        session, task, "resume", actor, note=f"特别程序结束，不计时 {days} 个工作日"
-    )
+    cs.move_task(session, task, "resume", actor, note=f"特别程序结束，不计时 {days} 个工作日")
     cs.save(session)
     session.expire(task, ["pauses"])
     return task

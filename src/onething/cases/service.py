@@ -133,7 +133,9 @@ def is_window(user: User, case: Case) -> bool:
 
 
 def is_reviewer(user: User, task: ItemTask) -> bool:
-    return any(accounts.can_act(user, r, task.region_code, task.department_id) for r in REVIEW_ROLES)
+    return any(
+        accounts.can_act(user, r, task.region_code, task.department_id) for r in REVIEW_ROLES
+    )
 
 
 def can_read(user: User, case: Case) -> bool:
@@ -148,24 +150,27 @@ def can_read(user: User, case: Case) -> bool:
     )
 
 
+_DENIED = {
+    Party.applicant: "只有申请人本人可以办理此操作",
+    Party.window: "只有本辖区综合窗口人员可以办理此操作",
+    Party.reviewer: "只有该事项主管部门的审批人员可以办理此操作",
+    Party.system: "此操作由系统自动完成",
+}
+
+
 def require_party(user: User, case: Case, party: Party, task: ItemTask | None = None) -> None:
-    allowed = {
-        Party.applicant: lambda: is_owner(user, case),
-        Party.window: lambda: is_window(user, case),
-        Party.reviewer: lambda: task is not None and is_reviewer(user, task),
-        Party.system: lambda: False,
-    }[party]()
+    if party == Party.applicant:
+        allowed = is_owner(user, case)
+    elif party == Party.window:
+        allowed = is_window(user, case)
+    elif party == Party.reviewer:
+        allowed = task is not None and is_reviewer(user, task)
+    else:
+        allowed = False
     if not allowed:
         if party == Party.applicant and not can_read(user, case):
             raise not_found("办件", str(case.id))
-        raise forbidden(
-            {
-                Party.applicant: "只有申请人本人可以办理此操作",
-                Party.window: "只有本辖区综合窗口人员可以办理此操作",
-                Party.reviewer: "只有该事项主管部门的审批人员可以办理此操作",
-                Party.system: "此操作由系统自动完成",
-            }[party]
-        )
+        raise forbidden(_DENIED[party])
 
 
 def load_case(session: Session, case_id: int, user: User, *, lock: bool = False) -> Case:

@@ -19,6 +19,7 @@ from onething.cases.forms import Problem
 from onething.cases.models import Case, CaseSubmission, CorrectionNotice, ItemTask
 from onething.cases.review import start_task
 from onething.cases.states import (
+    CASE_MACHINE,
     DELIVERY_LABELS,
     CaseState,
     Delivery,
@@ -111,9 +112,9 @@ def changes_since_last_round(session: Session, case: Case) -> Changes | None:
         if old.form.get(k) != new.form.get(k)
     ]
 
-    def names(files: Mapping[str, list[list[str]]], others: Mapping[str, list[list[str]]]) -> dict[
-        str, list[str]
-    ]:
+    def names(
+        files: Mapping[str, list[list[str]]], others: Mapping[str, list[list[str]]]
+    ) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for key, rows in files.items():
             seen = {r[0] for r in others.get(key, [])}
@@ -133,6 +134,16 @@ def latest_notice(session: Session, case: Case) -> CorrectionNotice | None:
     )
 
 
+def notices(session: Session, case: Case) -> list[CorrectionNotice]:
+    """Every correction notice of the case, newest first: what was asked in earlier rounds."""
+    stmt = (
+        select(CorrectionNotice)
+        .where(CorrectionNotice.case_id == case.id)
+        .order_by(CorrectionNotice.id.desc())
+    )
+    return list(session.scalars(stmt))
+
+
 def accept(
     session: Session,
     case: Case,
@@ -146,7 +157,7 @@ def accept(
     with no prerequisite start now, the others when their prerequisites are approved."""
     cs.require_party(user, case, Party.window)
     cs.check_version(case, expected_version)
-    cs.CASE_MACHINE.check(case.state, "accept")
+    CASE_MACHINE.check(case.state, "accept")
     resolved = cs.resolution(case)
     review = pre_review(case, resolved)
     if not review.ok:
@@ -230,7 +241,11 @@ def refuse(
     cs.move_case(session, case, "refuse", actor, note=case.reason)
     cs.save(session)
     cs.tell_applicant(
-        session, case, "cases.refuse", "申请不予受理", f"您的{cs.case_label(case)}不予受理：{reason}"
+        session,
+        case,
+        "cases.refuse",
+        "申请不予受理",
+        f"您的{cs.case_label(case)}不予受理：{reason}",
     )
     return case
 
@@ -249,7 +264,7 @@ def request_correction(
     """一次性告知: every problem in one written notice; the applicant fixes them all at once."""
     cs.require_party(user, case, Party.window)
     cs.check_version(case, expected_version)
-    cs.CASE_MACHINE.check(case.state, "request_correction")
+    CASE_MACHINE.check(case.state, "request_correction")
     resolved = cs.resolution(case)
     labels = {("field", f.key): f.label for f in resolved.fields}
     labels.update({("material", m.material.key): m.material.name for m in resolved.materials})
@@ -313,7 +328,7 @@ def deliver(
     """综合窗口出件: every result of the case goes out together, by the applicant's choice."""
     cs.require_party(user, case, Party.window)
     cs.check_version(case, expected_version)
-    cs.CASE_MACHINE.check(case.state, "deliver")
+    CASE_MACHINE.check(case.state, "deliver")
     method = case.delivery.get("method", Delivery.online)
     if method == Delivery.post:
         tracking_number = (tracking_number or "").strip()

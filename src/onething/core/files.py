@@ -61,7 +61,7 @@ def sniff(head: bytes) -> str:
         matches = []
     for match in matches:
         if match.mime_type in ALLOWED_TYPES:
-            return match.mime_type
+            return str(match.mime_type)
     what = f"（检测为“{matches[0].name}”）" if matches else ""
     raise DomainError(
         "file_type_not_allowed",

@@ -114,8 +114,9 @@ class SmsGatewayChannel:
                 "Authorization": f"Bearer {self.settings.sms_gateway_token}",
             },
         )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return 200 <= response.status < 300
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status: int = response.status
+            return 200 <= status < 300
 
 
 def configured_channels(settings: Settings | None = None) -> list[Channel]:
