@@ -27,14 +27,19 @@ PG_URL = os.environ.get("ONETHING_TEST_DATABASE_URL", "")
 REQUIRE_PG = os.environ.get("ONETHING_TEST_REQUIRE_POSTGRES") == "1"
 
 
+def _pg_schema() -> str:
+    """One schema per test process, so two runs on one server never drop each other's tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"onething_test_{worker}_{os.getpid()}"
+
+
 def _pg_engine() -> Engine:
     if not PG_URL:
         pytest.skip(
             "PostgreSQL half skipped: ONETHING_TEST_DATABASE_URL is not set "
             "(.ci/run sets it to the server on 127.0.0.1:5432)"
         )
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    schema = f"onething_test_{worker}"
+    schema = _pg_schema()
     admin = make_engine(PG_URL)
     try:
         with admin.begin() as conn:
@@ -63,6 +68,11 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
         session.commit()
     yield eng
     eng.dispose()
+    if request.param == "postgresql":
+        admin = make_engine(PG_URL)
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {_pg_schema()} CASCADE"))
+        admin.dispose()
 
 
 @pytest.fixture

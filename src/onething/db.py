@@ -68,6 +68,14 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        @event.listens_for(engine, "savepoint")
+        def _begin_before_savepoint(conn: Any, _name: Any) -> None:
+            # pysqlite emits no BEGIN before a SAVEPOINT; a SAVEPOINT that opens the
+            # transaction makes its RELEASE a COMMIT, so a later rollback would keep it.
+            dbapi_conn = conn.connection.dbapi_connection
+            if dbapi_conn is not None and not dbapi_conn.in_transaction:
+                dbapi_conn.execute("BEGIN")
+
         return engine
     return create_engine(url, pool_pre_ping=True)
 

@@ -64,8 +64,10 @@ def tick(session: Session, *, now: dt.datetime | None = None) -> TickReport:
     for task in tasks:
         report.checked += 1
         level = alert_level(time_used(task, today, cal), task.promised_days)
-        if _RANK[level] <= _RANK[Alert(task.alert)]:
+        before = task.alert
+        if _RANK[level] <= _RANK[Alert(before)]:
             continue
+        # The ORM-enabled UPDATE also sets task.alert in the session: keep the old value.
         session.execute(update(ItemTask).where(ItemTask.id == task.id).values(alert=level))
         record_event(
             session,
@@ -73,7 +75,7 @@ def tick(session: Session, *, now: dt.datetime | None = None) -> TickReport:
             "item_task",
             task.id,
             SYSTEM,
-            before={"alert": task.alert},
+            before={"alert": before},
             after={"alert": level},
             data={"case_id": task.case_id, "note": ALERT_LABELS[level]},
             region_code=task.region_code,
@@ -92,7 +94,8 @@ def tick(session: Session, *, now: dt.datetime | None = None) -> TickReport:
     cases = session.scalars(select(Case).where(Case.state == CaseState.accepted)).all()
     for case in cases:
         level = alert_level(case_time_used(case, today, cal), case.promised_days or 0)
-        if _RANK[level] <= _RANK[Alert(case.alert)]:
+        case_before = case.alert
+        if _RANK[level] <= _RANK[Alert(case_before)]:
             continue
         session.execute(update(Case).where(Case.id == case.id).values(alert=level))
         record_event(
@@ -101,7 +104,7 @@ def tick(session: Session, *, now: dt.datetime | None = None) -> TickReport:
             "case",
             case.id,
             SYSTEM,
-            before={"alert": case.alert},
+            before={"alert": case_before},
             after={"alert": level},
             data={"note": ALERT_LABELS[level]},
             region_code=case.region_code,

@@ -176,7 +176,8 @@ def require_party(user: User, case: Case, party: Party, task: ItemTask | None = 
 def load_case(session: Session, case_id: int, user: User, *, lock: bool = False) -> Case:
     """The case if this user may see it; others get 'not found' so ids reveal nothing."""
     stmt = select(Case).where(Case.id == case_id)
-    case = session.scalar(stmt.with_for_update() if lock else stmt)
+    # Lock the case row only: PostgreSQL refuses FOR UPDATE on the eager outer joins.
+    case = session.scalar(stmt.with_for_update(of=Case) if lock else stmt)
     if case is None or not can_read(user, case):
         raise not_found("办件", str(case_id))
     return case

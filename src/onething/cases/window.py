@@ -233,6 +233,7 @@ def refuse(
     """不予受理, always with the written reason the applicant is given."""
     cs.require_party(user, case, Party.window)
     cs.check_version(case, expected_version)
+    CASE_MACHINE.check(case.state, "refuse")
     reason = reason.strip()
     if len(reason) < 4:
         raise DomainError("reason_required", "请写明不予受理的理由和依据", 422, "reason")

@@ -155,9 +155,12 @@ def _before_commit(session: Session) -> None:
     _seal(session)
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, _previous: object) -> None:
+    """Forget the events the rollback removed; a SAVEPOINT's rollback keeps earlier ones."""
+    kept = [ev for ev in session.info.pop(_PENDING, []) if ev in session]
+    if kept:
+        session.info[_PENDING] = kept
 
 
 def seal_now(session: Session) -> None:

@@ -162,15 +162,18 @@ def notify(
         if r.user_id in seen:
             continue
         seen.add(r.user_id)
-        session.add(Notification(user_id=r.user_id, tag=tag, title=title, body=body, link=link))
+        row = Notification(user_id=r.user_id, tag=tag, title=title, body=body, link=link)
+        session.add(row)
         log.info("notify user=%s tag=%s %s", r.user_id, tag, title)
-        session.info.setdefault(_OUTBOX, []).append(Message(r, title, body, link))
+        session.info.setdefault(_OUTBOX, []).append((row, Message(r, title, body, link)))
     return len(seen)
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    messages: list[Message] = session.info.pop(_OUTBOX, [])
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT was released: the messages wait for the real commit
+    messages = [m for _, m in session.info.pop(_OUTBOX, [])]
     if not messages:
         return
     channels = configured_channels()
@@ -178,9 +181,13 @@ def _after_commit(session: Session) -> None:
         _pending.append(_executor.submit(_deliver, channels, messages))
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_OUTBOX, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, _previous: object) -> None:
+    """Drop the messages whose rows the rollback removed; a SAVEPOINT's rollback keeps the
+    ones queued before it."""
+    kept = [(row, m) for row, m in session.info.pop(_OUTBOX, []) if row in session]
+    if kept:
+        session.info[_OUTBOX] = kept
 
 
 def list_notifications(session: Session, user_id: int, limit: int = 50) -> list[Notification]:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from onething.accounts import service as accounts
 from onething.accounts.models import Role, User, UserKind
+from onething.core import notify
 from onething.core.audit import Actor
 from onething.core.errors import DomainError, forbidden
 
@@ -38,7 +40,9 @@ def get_db(request: Request) -> Iterator[Session]:
         session.close()
 
 
-Db = Annotated[Session, Depends(get_db)]
+# Commit before the response goes out (FastAPI's default for `yield` dependencies is after),
+# so the page a redirect leads to always sees what the request did.
+Db = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def is_api(request: Request) -> bool:
@@ -55,7 +59,11 @@ def optional_user(request: Request, db: Db) -> User | None:
             return None
         return accounts.user_for_token(db, token.strip())
     cookie = request.cookies.get(SESSION_COOKIE)
-    return accounts.user_for_session(db, cookie) if cookie else None
+    user = accounts.user_for_session(db, cookie) if cookie else None
+    if user is not None and request.method == "GET":
+        # Every page's header shows how many messages are waiting.
+        request.state.unread = notify.unread_count(db, user.id)
+    return user
 
 
 MaybeUser = Annotated[User | None, Depends(optional_user)]
@@ -112,6 +120,20 @@ async def check_csrf(request: Request) -> None:
 
 
 CsrfChecked = Depends(check_csrf)
+
+
+async def posted_form(request: Request) -> AsyncIterator[FormData]:
+    """The whole posted form, for pages whose fields come from the catalog (one merged form)
+    rather than from the handler's signature; parsed once, so sync handlers can read it, and
+    its uploaded files closed after the response."""
+    form = await request.form()
+    try:
+        yield form
+    finally:
+        await form.close()
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
 
 
 def region_of(request: Request) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +11,25 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from onething.accounts.models import ROLE_LABELS, Role, User
+from onething.cases.service import CHINA
 from onething.config import get_settings
 from onething.core.ids import mask_id_number
+
+
+def beijing(moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Times are stored in UTC; people read them in Beijing time, to the minute."""
+    return moment.astimezone(CHINA).strftime(fmt) if moment else ""
+
+
+def day(value: dt.date | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else ""
+
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.globals["ROLE_LABELS"] = ROLE_LABELS
 TEMPLATES.env.filters["mask_id"] = mask_id_number
+TEMPLATES.env.filters["beijing"] = beijing
+TEMPLATES.env.filters["day"] = day
 
 
 def render(
@@ -25,12 +39,15 @@ def render(
     status_code: int = 200,
     user: User | None = None,
 ) -> HTMLResponse:
+    roles = {str(r.role) for r in user.roles} if user else set()
     ctx: dict[str, Any] = {
         "settings": get_settings(),
         "user": user,
         "csrf_token": getattr(request.state, "csrf_token", ""),
-        "is_staff": bool(user and user.roles),
-        "is_admin": bool(user and any(r.role == Role.system_admin for r in user.roles)),
+        "is_staff": bool(roles),
+        "is_admin": Role.system_admin in roles,
+        "roles": roles,
+        "unread": getattr(request.state, "unread", 0),
         **(context or {}),
     }
     return TEMPLATES.TemplateResponse(request, template, ctx, status_code=status_code)
