@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 _VAR = tempfile.mkdtemp(prefix="onething-test-")
@@ -13,7 +14,6 @@ os.environ["ONETHING_VAR_DIR"] = _VAR
 os.environ.setdefault("ONETHING_SECRET_KEY", "test-secret")
 
 import pytest  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import Connection, Engine  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
@@ -22,36 +22,7 @@ from onething.app import create_app  # noqa: E402
 from onething.core import migrate  # noqa: E402
 from onething.db import make_engine  # noqa: E402
 from onething.demo import DEMO_PASSWORD, seed_demo  # noqa: E402
-
-PG_URL = os.environ.get("ONETHING_TEST_DATABASE_URL", "")
-REQUIRE_PG = os.environ.get("ONETHING_TEST_REQUIRE_POSTGRES") == "1"
-
-
-def _pg_schema() -> str:
-    """One schema per test process, so two runs on one server never drop each other's tables."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    return f"onething_test_{worker}_{os.getpid()}"
-
-
-def _pg_engine() -> Engine:
-    if not PG_URL:
-        pytest.skip(
-            "PostgreSQL half skipped: ONETHING_TEST_DATABASE_URL is not set "
-            "(.ci/run sets it to the server on 127.0.0.1:5432)"
-        )
-    schema = _pg_schema()
-    admin = make_engine(PG_URL)
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    except sa.exc.OperationalError as exc:
-        if REQUIRE_PG:
-            raise
-        pytest.skip(f"PostgreSQL half skipped: cannot connect to {PG_URL}: {exc.orig}")
-    finally:
-        admin.dispose()
-    return sa.create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+from tests.databases import pg_schema  # noqa: E402
 
 
 def _sqlite_engine() -> Engine:
@@ -60,19 +31,18 @@ def _sqlite_engine() -> Engine:
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    eng = _sqlite_engine() if request.param == "sqlite" else _pg_engine()
-    with eng.begin() as conn:
-        migrate.upgrade(connection=conn)
-    with Session(eng) as session:
-        seed_demo(session)
-        session.commit()
-    yield eng
-    eng.dispose()
-    if request.param == "postgresql":
-        admin = make_engine(PG_URL)
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {_pg_schema()} CASCADE"))
-        admin.dispose()
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            eng = _sqlite_engine()
+            stack.callback(eng.dispose)
+        else:
+            eng = stack.enter_context(pg_schema("test"))
+        with eng.begin() as conn:
+            migrate.upgrade(connection=conn)
+        with Session(eng) as session:
+            seed_demo(session)
+            session.commit()
+        yield eng
 
 
 @pytest.fixture

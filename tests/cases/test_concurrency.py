@@ -8,7 +8,6 @@ its own database: a temporary SQLite file, or a dedicated PostgreSQL schema.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -30,40 +29,10 @@ from onething.core.notify import Notification
 from onething.db import make_engine
 from onething.demo import seed_demo
 from tests.cases import builders as b
+from tests.databases import pg_schema
 
-PG_URL = os.environ.get("ONETHING_TEST_DATABASE_URL", "")
-REQUIRE_PG = os.environ.get("ONETHING_TEST_REQUIRE_POSTGRES") == "1"
 THREADS = 8
 T = TypeVar("T")
-
-
-@contextmanager
-def _pg(schema: str) -> Iterator[Engine]:
-    if not PG_URL:
-        pytest.skip(
-            "PostgreSQL half skipped: ONETHING_TEST_DATABASE_URL is not set "
-            "(.ci/run sets it to the server on 127.0.0.1:5432)"
-        )
-    admin = make_engine(PG_URL)
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        if REQUIRE_PG:
-            raise
-        pytest.skip(f"PostgreSQL half skipped: cannot connect to {PG_URL}: {exc.orig}")
-    eng = sa.create_engine(
-        PG_URL, pool_size=THREADS + 2, connect_args={"options": f"-csearch_path={schema}"}
-    )
-    try:
-        yield eng
-    finally:
-        eng.dispose()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
 
 
 @contextmanager
@@ -78,8 +47,7 @@ def _sqlite() -> Iterator[Engine]:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def conc_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    made = _sqlite() if request.param == "sqlite" else _pg(f"onething_conc_{worker}_{os.getpid()}")
+    made = _sqlite() if request.param == "sqlite" else pg_schema("conc", pool_size=THREADS + 2)
     with made as eng:
         with eng.begin() as conn:
             migrate.upgrade(connection=conn)

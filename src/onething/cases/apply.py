@@ -16,14 +16,14 @@ from sqlalchemy.orm import Session
 
 from onething.accounts.models import User, UserKind
 from onething.cases import service as cs
-from onething.cases.forms import Problem, check_form, normalise_values, prefill
+from onething.cases.forms import Problem, check_form, normalise_values, prefill, problems_error
 from onething.cases.models import Case, CaseCounter, CaseMaterial, CaseSubmission, CorrectionNotice
 from onething.cases.states import CASE_MACHINE, DECIDED_TASK_STATES, CaseState, Delivery, Party
 from onething.catalog import service as catalog
 from onething.catalog.resolve import MaterialStatus, ResolvedBundle, missing_answers
 from onething.catalog.schemas import Necessity
 from onething.core.audit import Actor, record_event
-from onething.core.errors import DomainError, ErrorDetail, not_found
+from onething.core.errors import DomainError, not_found
 from onething.core.files import StoredFile, store_upload
 from onething.core.ids import short_region_code
 from onething.db import utcnow
@@ -304,11 +304,10 @@ def pre_review(case: Case, resolved: ResolvedBundle | None = None) -> PreReview:
 def _require_complete(case: Case) -> None:
     review = pre_review(case)
     if not review.ok:
-        raise DomainError(
+        raise problems_error(
             "incomplete_application",
             f"申请还有 {len(review.problems)} 处需要补充或修改",
-            422,
-            details=[ErrorDetail(f"{p.label}：{p.message}", field=p.key) for p in review.problems],
+            review.problems,
         )
 
 

@@ -54,6 +54,30 @@ def case_time_used(case: Case, today: dt.date, cal: WorkCalendar) -> int:
     return max(used, 0)
 
 
+def _raise_alert(session: Session, row: Case | ItemTask, level: Alert) -> bool:
+    """Raise the row's alert to `level` with an audit event; False when it is already there.
+    A plain UPDATE, so the row's version (optimistic lock) is not bumped."""
+    before = row.alert
+    if _RANK[level] <= _RANK[Alert(before)]:
+        return False
+    model = type(row)
+    subject = "case" if isinstance(row, Case) else "item_task"
+    case_id = row.id if isinstance(row, Case) else row.case_id
+    session.execute(update(model).where(model.id == row.id).values(alert=level))
+    record_event(
+        session,
+        f"cases:{subject}:alert",
+        subject,
+        row.id,
+        SYSTEM,
+        before={"alert": before},
+        after={"alert": level},
+        data={"case_id": case_id, "note": ALERT_LABELS[level]},
+        region_code=row.region_code,
+    )
+    return True
+
+
 def tick(session: Session, *, now: dt.datetime | None = None) -> TickReport:
     """Mark yellow at the warning share of the time used and red when overdue; tell the
     department and the supervisors once per level."""
@@ -64,22 +88,8 @@ def tick(session: Session, *, now: dt.datetime | None = None) -> TickReport:
     for task in tasks:
         report.checked += 1
         level = alert_level(time_used(task, today, cal), task.promised_days)
-        before = task.alert
-        if _RANK[level] <= _RANK[Alert(before)]:
+        if not _raise_alert(session, task, level):
             continue
-        # The ORM-enabled UPDATE also sets task.alert in the session: keep the old value.
-        session.execute(update(ItemTask).where(ItemTask.id == task.id).values(alert=level))
-        record_event(
-            session,
-            "cases:item_task:alert",
-            "item_task",
-            task.id,
-            SYSTEM,
-            before={"alert": before},
-            after={"alert": level},
-            data={"case_id": task.case_id, "note": ALERT_LABELS[level]},
-            region_code=task.region_code,
-        )
         report.yellow += level == Alert.yellow
         report.red += level == Alert.red
         what = "已超过承诺时限" if level == Alert.red else "即将到期"
@@ -94,22 +104,8 @@ def tick(session: Session, *, now: dt.datetime | None = None) -> TickReport:
     cases = session.scalars(select(Case).where(Case.state == CaseState.accepted)).all()
     for case in cases:
         level = alert_level(case_time_used(case, today, cal), case.promised_days or 0)
-        case_before = case.alert
-        if _RANK[level] <= _RANK[Alert(case_before)]:
-            continue
-        session.execute(update(Case).where(Case.id == case.id).values(alert=level))
-        record_event(
-            session,
-            "cases:case:alert",
-            "case",
-            case.id,
-            SYSTEM,
-            before={"alert": case_before},
-            after={"alert": level},
-            data={"note": ALERT_LABELS[level]},
-            region_code=case.region_code,
-        )
-        report.cases_red += level == Alert.red
+        if _raise_alert(session, case, level):
+            report.cases_red += level == Alert.red
     session.expire_all()
     return report
 

@@ -103,6 +103,16 @@ def check_field(f: FormField, value: str | None) -> str | None:
     return None
 
 
+def problems_error(code: str, message: str, problems: Sequence[Problem]) -> DomainError:
+    """One error that lists every problem, so the applicant or the window fixes all at once."""
+    return DomainError(
+        code,
+        message,
+        422,
+        details=[ErrorDetail(f"{p.label}：{p.message}", field=p.key) for p in problems],
+    )
+
+
 def check_form(fields: Sequence[FormField], values: Mapping[str, str]) -> list[Problem]:
     problems = []
     for f in fields:

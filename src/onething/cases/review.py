@@ -248,13 +248,25 @@ def _opinion(opinion: str) -> str:
     return opinion[:4000]
 
 
-def _record_decision(
-    task: ItemTask, user: User, opinion: str, now: dt.datetime, cal: WorkCalendar
-) -> None:
-    task.opinion = opinion
+def _decide(
+    session: Session,
+    task: ItemTask,
+    user: User,
+    action: str,
+    opinion: str,
+    now: dt.datetime | None,
+    expected_version: int | None,
+) -> tuple[dt.datetime, WorkCalendar]:
+    """What approval and denial share: checks, the written opinion, and the final alert level
+    (a decision made late stays counted as late)."""
+    _prepare(user, task, action, expected_version)
+    now = now or utcnow()
+    cal = cs.Calendar.of(session).work
+    task.opinion = _opinion(opinion)
     task.decided_by = user.id
     task.decided_at = now
     task.alert = alert_level(time_used(task, cs.local_date(now), cal), task.promised_days)
+    return now, cal
 
 
 def approve(
@@ -268,10 +280,7 @@ def approve(
     expected_version: int | None = None,
 ) -> ItemResult:
     """准予: the item's result is made, dependents whose prerequisites are all approved start."""
-    _prepare(user, task, "approve", expected_version)
-    now = now or utcnow()
-    cal = cs.Calendar.of(session).work
-    _record_decision(task, user, _opinion(opinion), now, cal)
+    now, cal = _decide(session, task, user, "approve", opinion, now, expected_version)
     case = task.case
     result = ItemResult(
         task_id=task.id,
@@ -308,10 +317,7 @@ def deny(
     expected_version: int | None = None,
 ) -> ItemTask:
     """不予: with the written reason; tasks that needed this result end, and everyone is told."""
-    _prepare(user, task, "deny", expected_version)
-    now = now or utcnow()
-    cal = cs.Calendar.of(session).work
-    _record_decision(task, user, _opinion(opinion), now, cal)
+    now, _ = _decide(session, task, user, "deny", opinion, now, expected_version)
     cs.move_task(session, task, "deny", actor, note=task.opinion)
     case = task.case
     ended = _cancel_dependents(session, case, task)

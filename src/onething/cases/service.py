@@ -71,6 +71,34 @@ class Calendar:
 # ---------------------------------------------------------------- transitions
 
 
+def _move(
+    session: Session,
+    row: Case | ItemTask,
+    action: str,
+    actor: Actor,
+    note: str | None,
+    data: dict[str, Any],
+) -> None:
+    """The one writer of `state`: checked against the row's table, audited in the same
+    transaction (the timeline is read back from these events)."""
+    is_case = isinstance(row, Case)
+    transition = (CASE_MACHINE if is_case else TASK_MACHINE).check(row.state, action)
+    before = row.state
+    row.state = transition.target
+    subject = "case" if is_case else "item_task"
+    record_event(
+        session,
+        f"cases:{subject}:{action}",
+        subject,
+        row.id,
+        actor,
+        before={"state": before},
+        after={"state": transition.target},
+        data={"note": note, **data} if note or data else None,
+        region_code=row.region_code,
+    )
+
+
 def move_case(
     session: Session,
     case: Case,
@@ -80,20 +108,7 @@ def move_case(
     note: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    row = CASE_MACHINE.check(case.state, action)
-    before = case.state
-    case.state = row.target
-    record_event(
-        session,
-        f"cases:case:{action}",
-        "case",
-        case.id,
-        actor,
-        before={"state": before},
-        after={"state": row.target},
-        data={"note": note, **(data or {})} if note or data else None,
-        region_code=case.region_code,
-    )
+    _move(session, case, action, actor, note, data or {})
 
 
 def move_task(
@@ -105,20 +120,7 @@ def move_task(
     note: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    row = TASK_MACHINE.check(task.state, action)
-    before = task.state
-    task.state = row.target
-    record_event(
-        session,
-        f"cases:item_task:{action}",
-        "item_task",
-        task.id,
-        actor,
-        before={"state": before},
-        after={"state": row.target},
-        data={"case_id": task.case_id, "note": note, **(data or {})},
-        region_code=task.region_code,
-    )
+    _move(session, task, action, actor, note, {"case_id": task.case_id, **(data or {})})
 
 
 # ---------------------------------------------------------------- who may do what

@@ -15,7 +15,7 @@ from onething.accounts import service as accounts
 from onething.accounts.models import Role, User
 from onething.cases import service as cs
 from onething.cases.apply import pre_review
-from onething.cases.forms import Problem
+from onething.cases.forms import Problem, problems_error
 from onething.cases.models import Case, CaseSubmission, CorrectionNotice, ItemTask
 from onething.cases.review import start_task
 from onething.cases.states import (
@@ -161,11 +161,8 @@ def accept(
     resolved = cs.resolution(case)
     review = pre_review(case, resolved)
     if not review.ok:
-        raise DomainError(
-            "prereview_failed",
-            "申请仍有问题，不能受理；请一次性告知申请人补正",
-            422,
-            details=[ErrorDetail(f"{p.label}：{p.message}", field=p.key) for p in review.problems],
+        raise problems_error(
+            "prereview_failed", "申请仍有问题，不能受理；请一次性告知申请人补正", review.problems
         )
     now = now or utcnow()
     cal = cs.Calendar.of(session).work
