@@ -7,7 +7,6 @@ service call, and returns the shapes in cases/schemas.py.
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Request, Response, UploadFile, status
 from fastapi.responses import FileResponse
@@ -43,9 +42,9 @@ from onething.cases.schemas import (
 )
 from onething.cases.states import CaseState, TaskState
 from onething.core import notify
-from onething.core.errors import not_found
-from onething.core.files import path_of, store_upload
+from onething.core.files import store_upload
 from onething.web.deps import Applicant, CurrentUser, Db, StaffUser, request_actor
+from onething.web.downloads import attachment_response
 
 router = APIRouter(tags=["cases"])
 IdempotencyKey = Annotated[
@@ -204,18 +203,8 @@ def case_timeline(case_id: int, db: Db, user: CurrentUser) -> list[TimelineOut]:
 
 @router.get("/cases/{case_id}/files/{file_id}", response_class=FileResponse)
 def download_file(case_id: int, file_id: str, db: Db, user: CurrentUser) -> FileResponse:
-    case = cs.load_case(db, case_id, user)
-    row = next((m.file for m in case.materials if m.file_id == file_id), None)
-    if row is None:
-        raise not_found("材料文件", file_id)
-    return FileResponse(
-        path_of(row.sha256),
-        media_type=row.media_type,
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row.filename)}",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    """A material file of a case the caller may see, as an attachment."""
+    return attachment_response(cs.case_file(cs.load_case(db, case_id, user), file_id))
 
 
 # ---------------------------------------------------------------- window

@@ -20,7 +20,13 @@ from onething.cases.forms import Problem, check_form, normalise_values, prefill,
 from onething.cases.models import Case, CaseCounter, CaseMaterial, CaseSubmission, CorrectionNotice
 from onething.cases.states import CASE_MACHINE, DECIDED_TASK_STATES, CaseState, Delivery, Party
 from onething.catalog import service as catalog
-from onething.catalog.resolve import MaterialStatus, ResolvedBundle, missing_answers
+from onething.catalog.models import Bundle
+from onething.catalog.resolve import (
+    MaterialStatus,
+    ResolvedBundle,
+    missing_answers,
+    normalise_answers,
+)
 from onething.catalog.schemas import Necessity
 from onething.core.audit import Actor, record_event
 from onething.core.errors import DomainError, not_found
@@ -82,9 +88,11 @@ def create_draft(
     item_code: str | None = None,
     draft: Draft | None = None,
     idempotency_key: str | None = None,
+    all_answers: bool = False,
 ) -> tuple[Case, bool]:
     """Start an application. With an idempotency key, a retry returns the case the first call
-    made (second value False) instead of making another one."""
+    made (second value False) instead of making another one. With `all_answers`, every
+    situation question must be answered first (the pages ask them before the form)."""
     if user.kind == UserKind.staff:
         raise DomainError("applicant_only", "工作人员账号不能提交申请", 403)
     if idempotency_key:
@@ -96,6 +104,8 @@ def create_draft(
     if target and target != user.kind:
         who = "企业" if target == "enterprise" else "个人"
         raise DomainError("wrong_applicant_kind", f"此事项由{who}申请，请使用{who}账号", 422)
+    if all_answers and "bundle" in subject:
+        _require_answers(subject["bundle"], (draft.answers if draft else None) or {})
     case = Case(
         applicant_id=user.id,
         state=CaseState.draft,
@@ -127,6 +137,23 @@ def create_draft(
         case.form = prefill(session, user, cs.resolution(case).fields, {})
     cs.save(session)
     return case, True
+
+
+def _unanswered(bundle: Bundle, answers: Mapping[str, Sequence[str]]) -> list[Problem]:
+    schema = catalog.bundle_schema(bundle)
+    missing = set(missing_answers(schema, answers))
+    return [
+        Problem("answer", s.key, s.question, "请选择")
+        for s in schema.situations
+        if s.key in missing
+    ]
+
+
+def _require_answers(bundle: Bundle, answers: Mapping[str, str | Sequence[str]]) -> None:
+    schema = catalog.bundle_schema(bundle)
+    problems = _unanswered(bundle, normalise_answers(schema, answers))
+    if problems:
+        raise problems_error("answers_required", "请回答每一个问题后再开始填写", problems)
 
 
 def _by_key(session: Session, user: User, key: str) -> Case | None:
@@ -284,10 +311,7 @@ def pre_review(case: Case, resolved: ResolvedBundle | None = None) -> PreReview:
     resolved = resolved or cs.resolution(case)
     review = PreReview()
     if case.bundle is not None:
-        schema = catalog.bundle_schema(case.bundle)
-        for key in missing_answers(schema, case.answers):
-            sit = next(s for s in schema.situations if s.key == key)
-            review.problems.append(Problem("answer", key, sit.question, "请选择"))
+        review.problems.extend(_unanswered(case.bundle, case.answers))
     review.problems.extend(check_form(resolved.fields, case.form))
     files = current_files(case)
     for need in resolved.materials:
@@ -402,6 +426,22 @@ def _open_notice(session: Session, case: Case) -> CorrectionNotice | None:
     )
 
 
+def can_withdraw(case: Case) -> bool:
+    """Until a department has decided any item, the applicant may take the case back."""
+    return "withdraw" in CASE_MACHINE.allowed(case.state) and not any(
+        t.state in DECIDED_TASK_STATES for t in case.tasks
+    )
+
+
+def applicant_actions(case: Case) -> list[str]:
+    """What the applicant can do now, as the API tells clients."""
+    return [
+        a
+        for a in CASE_MACHINE.allowed(case.state, Party.applicant)
+        if a != "withdraw" or can_withdraw(case)
+    ]
+
+
 def withdraw(
     session: Session,
     case: Case,
@@ -415,8 +455,7 @@ def withdraw(
     cs.require_party(user, case, Party.applicant)
     CASE_MACHINE.check(case.state, "withdraw")
     reason = reason.strip() or "申请人主动撤回"
-    decided = [t for t in case.tasks if t.state in DECIDED_TASK_STATES]
-    if decided:
+    if not can_withdraw(case):
         raise DomainError(
             "already_decided", "已有部门作出审批决定，不能撤回；如有疑问请联系综合窗口", 409
         )

@@ -10,7 +10,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from onething.accounts import service as accounts
@@ -21,8 +21,7 @@ from onething.cases.review import alert_level, time_used
 from onething.cases.states import ALERT_LABELS, Alert, CaseState, TaskState
 from onething.core.audit import SYSTEM, record_event
 from onething.core.errors import DomainError
-from onething.core.ids import region_prefix
-from onething.core.workdays import WorkCalendar
+from onething.core.workdays import WorkCalendar, load_calendar
 from onething.db import utcnow
 
 OPEN_TASK_STATES = (TaskState.pending, TaskState.claimed, TaskState.paused)
@@ -82,7 +81,7 @@ def tick(session: Session, *, now: dt.datetime | None = None) -> TickReport:
     """Mark yellow at the warning share of the time used and red when overdue; tell the
     department and the supervisors once per level."""
     today = cs.local_date(now or utcnow())
-    cal = cs.Calendar.of(session).work
+    cal = load_calendar(session)
     report = TickReport()
     tasks = session.scalars(select(ItemTask).where(ItemTask.state.in_(OPEN_TASK_STATES))).all()
     for task in tasks:
@@ -130,11 +129,11 @@ def overdue(session: Session, user: User, *, now: dt.datetime | None = None) -> 
     if not regions:
         raise DomainError("forbidden", "只有监管人员可以查看超期督办清单", 403)
     today = cs.local_date(now or utcnow())
-    cal = cs.Calendar.of(session).work
+    cal = load_calendar(session)
     stmt = select(ItemTask).where(
         ItemTask.state.in_(OPEN_TASK_STATES),
         ItemTask.due_on < today,
-        or_(*[ItemTask.region_code.like(region_prefix(r) + "%") for r in regions]),
+        cs.in_regions(ItemTask.region_code, regions),
     )
     report = OverdueReport()
     for task in session.scalars(stmt.order_by(ItemTask.due_on)):

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onething.accounts.models import User, UserKind
+from onething.cases.models import Case
 from onething.catalog.schemas import FieldType, FormField
 from onething.core.errors import DomainError, ErrorDetail
 from onething.core.ids import check_id_number, check_uscc
@@ -142,8 +143,6 @@ def prefill(
 ) -> dict[str, str]:
     """Values for empty fields: the account's own data first, then the applicant's latest
     submitted case that had the same field (the same key means the same thing)."""
-    from onething.cases.models import Case
-
     known = _profile(user)
     earlier: dict[str, str] = {}
     rows = session.scalars(

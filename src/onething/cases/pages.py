@@ -14,10 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as PostedFile
@@ -41,12 +40,11 @@ from onething.cases.states import (
 )
 from onething.catalog import service as catalog
 from onething.catalog.models import Bundle
-from onething.catalog.resolve import missing_answers
 from onething.config import get_settings
 from onething.core import notify
 from onething.core.audit import Actor
-from onething.core.errors import DomainError, not_found
-from onething.core.files import ALLOWED_LABEL, path_of
+from onething.core.errors import DomainError
+from onething.core.files import ALLOWED_LABEL
 from onething.web.deps import (
     Applicant,
     CsrfChecked,
@@ -56,6 +54,7 @@ from onething.web.deps import (
     StaffUser,
     request_actor,
 )
+from onething.web.downloads import attachment_response
 from onething.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -177,17 +176,21 @@ def start_application(
     doc = catalog.bundle_schema(bundle)
     chosen = {s.key: [str(v) for v in form.getlist(f"answer.{s.key}")] for s in doc.situations}
     chosen = {key: values for key, values in chosen.items() if values}
-    missing = missing_answers(doc, chosen)
-    if missing:
+    try:
+        case, _ = apply.create_draft(
+            db,
+            user,
+            request_actor(request, user),
+            bundle_code=bundle.code,
+            draft=apply.Draft(answers=chosen),
+            idempotency_key=_text(form, "token")[:80] or None,
+            all_answers=True,
+        )
+    except DomainError as exc:
+        if exc.code != "answers_required":
+            raise
+        missing = [d.field for d in exc.details if d.field]
         return _apply_page(request, user, bundle, chosen, missing, 422)
-    case, _ = apply.create_draft(
-        db,
-        user,
-        request_actor(request, user),
-        bundle_code=bundle.code,
-        draft=apply.Draft(answers=chosen),
-        idempotency_key=_text(form, "token")[:80] or None,
-    )
     return _see_other(f"/my/cases/{case.id}/edit")
 
 
@@ -360,7 +363,7 @@ def _case_page(
         if case.state == CaseState.correction_requested
         else None,
         "timeline": cs.timeline(db, case),
-        "can_withdraw": "withdraw" in CASE_MACHINE.allowed(case.state),
+        "can_withdraw": apply.can_withdraw(case),
         "error": error,
     }
     return _page(request, "cases/case.html", ctx, user, status)
@@ -385,31 +388,10 @@ def withdraw_case(
 # ---------------------------------------------------------------- files and messages
 
 
-def _attachment(filename: str) -> str:
-    """An ASCII fallback for old clients and the real name as RFC 5987 `filename*`."""
-    fallback = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
-    )
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-
-
 @router.get("/files/{case_id}/{file_id}")
 def download_file(case_id: int, file_id: str, db: Db, user: CurrentUser) -> Response:
-    """A material file, only to someone who may see its case; always downloaded, never shown
-    inline, so an uploaded file can never run as a page of this site."""
-    case = cs.load_case(db, case_id, user)
-    stored = next((m.file for m in case.materials if m.file_id == file_id), None)
-    if stored is None or not path_of(stored.sha256).is_file():
-        raise not_found("材料文件", file_id)
-    return FileResponse(
-        path_of(stored.sha256),
-        media_type=stored.media_type,
-        headers={
-            "Content-Disposition": _attachment(stored.filename),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    """A material file, only to someone who may see its case."""
+    return attachment_response(cs.case_file(cs.load_case(db, case_id, user), file_id))
 
 
 @router.get("/messages", response_class=HTMLResponse)

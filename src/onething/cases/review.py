@@ -15,6 +15,7 @@ from onething.accounts.models import User
 from onething.cases import service as cs
 from onething.cases.models import Case, ItemResult, ItemTask, TaskPause
 from onething.cases.states import (
+    DECIDED_TASK_STATES,
     PAUSE_KIND_LABELS,
     TASK_MACHINE,
     Alert,
@@ -26,8 +27,7 @@ from onething.cases.states import (
 from onething.config import get_settings
 from onething.core.audit import SYSTEM, Actor
 from onething.core.errors import DomainError
-from onething.core.ids import region_prefix
-from onething.core.workdays import WorkCalendar
+from onething.core.workdays import WorkCalendar, load_calendar
 from onething.db import utcnow
 
 ResultHook = Callable[[Session, ItemTask, ItemResult], None]
@@ -104,24 +104,25 @@ def inbox(
         raise DomainError("forbidden", "只有部门审批人员可以查看部门子件", 403)
     clauses = [
         and_(
-            ItemTask.region_code.like(region_prefix(s.region_code) + "%"),
+            cs.in_regions(ItemTask.region_code, [s.region_code]),
             ItemTask.department_id == s.department_id if s.department_id else true(),
         )
         for s in scopes
     ]
     stmt = select(ItemTask).where(ItemTask.state.in_(list(states)), or_(*clauses))
     rows = session.scalars(stmt.order_by(ItemTask.due_on, ItemTask.id)).all()
-    cal = cs.Calendar.of(session).work
+    cal = load_calendar(session)
     today = cs.local_date(now or utcnow())
     out = []
     for task in rows:
         used = time_used(task, today, cal)
-        alert = Alert(task.alert) if task.state in _DONE else alert_level(used, task.promised_days)
+        alert = (
+            Alert(task.alert)
+            if task.state in DECIDED_TASK_STATES
+            else alert_level(used, task.promised_days)
+        )
         out.append(InboxEntry(task, used, alert))
     return out
-
-
-_DONE = frozenset({TaskState.approved, TaskState.denied, TaskState.cancelled})
 
 
 # ---------------------------------------------------------------- actions
@@ -217,7 +218,7 @@ def resume(
     open_pause = current_pause(task)
     if open_pause is None:
         raise DomainError("not_paused", "该子件没有进行中的特别程序", 409)
-    cal = cs.Calendar.of(session).work
+    cal = load_calendar(session)
     today = cs.local_date(now or utcnow())
     days = max(cal.working_days_between(open_pause.started_on, today), 0)
     open_pause.ended_on = today
@@ -261,7 +262,7 @@ def _decide(
     (a decision made late stays counted as late)."""
     _prepare(user, task, action, expected_version)
     now = now or utcnow()
-    cal = cs.Calendar.of(session).work
+    cal = load_calendar(session)
     task.opinion = _opinion(opinion)
     task.decided_by = user.id
     task.decided_at = now
@@ -340,7 +341,7 @@ def _cancel_dependents(session: Session, case: Case, denied: ItemTask) -> list[I
     while changed:
         changed = False
         for t in case.tasks:
-            if t.state not in _DONE and blocked & set(t.after):
+            if t.state not in DECIDED_TASK_STATES and blocked & set(t.after):
                 cs.move_task(
                     session,
                     t,
@@ -355,7 +356,9 @@ def _cancel_dependents(session: Session, case: Case, denied: ItemTask) -> list[I
 
 
 def _maybe_complete(session: Session, case: Case, now: dt.datetime) -> None:
-    if case.state != CaseState.accepted or any(t.state not in _DONE for t in case.tasks):
+    if case.state != CaseState.accepted or any(
+        t.state not in DECIDED_TASK_STATES for t in case.tasks
+    ):
         return
     case.decided_at = now
     approved = [t for t in case.tasks if t.state == TaskState.approved]

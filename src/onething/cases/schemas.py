@@ -8,14 +8,12 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from onething.cases import service as cs
-from onething.cases.apply import PreReview, current_files
+from onething.cases.apply import PreReview, applicant_actions, current_files
 from onething.cases.models import Case, ItemTask
 from onething.cases.states import (
     ALERT_LABELS,
-    CASE_MACHINE,
     CASE_STATE_LABELS,
     TASK_STATE_LABELS,
-    Party,
 )
 from onething.core.files import StoredFile
 from onething.core.ids import mask_id_number
@@ -294,7 +292,7 @@ class CaseDetail(CaseOut):
             pre_review=PreReviewOut.of(review),
             tasks=[TaskOut.of(t) for t in c.tasks],
             notice=notice,
-            applicant_actions=CASE_MACHINE.allowed(c.state, Party.applicant),
+            applicant_actions=applicant_actions(c),
         )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -30,8 +30,9 @@ from onething.catalog import service as catalog
 from onething.catalog.resolve import ResolvedBundle, resolve_item
 from onething.core.audit import Actor, AuditEvent, record_event
 from onething.core.errors import DomainError, conflict, forbidden, not_found
+from onething.core.files import StoredFile, path_of
+from onething.core.ids import region_prefix
 from onething.core.notify import notify
-from onething.core.workdays import WorkCalendar, load_calendar
 
 CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 REVIEW_ROLES = (Role.dept_reviewer, Role.chief_representative)
@@ -57,15 +58,9 @@ def check_version(row: Case | ItemTask, expected: int | None) -> None:
         raise conflict(STALE)
 
 
-@dataclass(frozen=True)
-class Calendar:
-    """A request's calendar, loaded once (the overrides table is small)."""
-
-    work: WorkCalendar
-
-    @classmethod
-    def of(cls, session: Session) -> Calendar:
-        return cls(load_calendar(session))
+def in_regions(column: Any, regions: Sequence[str]) -> ColumnElement[bool]:
+    """`column` (a region code) lies in one of these regions' subtrees."""
+    return or_(*[column.like(region_prefix(r) + "%") for r in regions])
 
 
 # ---------------------------------------------------------------- transitions
@@ -192,6 +187,14 @@ def load_task(session: Session, task_id: int, user: User) -> ItemTask:
     return task
 
 
+def case_file(case: Case, file_id: str) -> StoredFile:
+    """A file given for this case (the caller has already been allowed to read the case)."""
+    stored = next((m.file for m in case.materials if m.file_id == file_id), None)
+    if stored is None or not path_of(stored.sha256).is_file():
+        raise not_found("材料文件", file_id)
+    return stored
+
+
 def find_case_by_number(session: Session, number: str, user: User) -> Case:
     case = session.scalar(select(Case).where(Case.number == number.strip()))
     if case is None or not can_read(user, case):
@@ -307,7 +310,3 @@ _EXTRA_LABELS = {
     "tracking": "登记邮寄单号",
     "alert": "时限预警",
 }
-
-
-def open_tasks_count(tasks: Sequence[ItemTask]) -> int:
-    return sum(1 for t in tasks if not TASK_MACHINE.terminal(t.state))

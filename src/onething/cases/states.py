@@ -186,7 +186,6 @@ TASK_MACHINE = Machine(
 )
 
 DECIDED_TASK_STATES = frozenset({T.approved, T.denied, T.cancelled})
-OPEN_CASE_STATES = frozenset({C.submitted, C.correction_requested, C.accepted})
 
 
 class PauseKind(StrEnum):

@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onething.accounts import service as accounts
@@ -29,7 +28,7 @@ from onething.cases.states import (
 from onething.catalog.models import ServiceItem
 from onething.core.audit import Actor
 from onething.core.errors import DomainError, ErrorDetail
-from onething.core.ids import region_prefix
+from onething.core.workdays import load_calendar
 from onething.db import utcnow
 
 ACCEPTANCE_DAYS = 5
@@ -44,24 +43,18 @@ class QueueEntry:
     overdue: bool
 
 
-def _window_regions(user: User) -> list[str]:
-    return [s.region_code for s in accounts.scopes(user, Role.window_clerk)]
-
-
-def _in_regions(stmt: Any, regions: Sequence[str]) -> Any:
-    return stmt.where(or_(*[Case.region_code.like(region_prefix(r) + "%") for r in regions]))
-
-
 def queue(
     session: Session, user: User, states: Sequence[str], *, now: dt.datetime | None = None
 ) -> list[QueueEntry]:
     """The window's cases in these states, oldest submission first, overdue marked."""
-    regions = _window_regions(user)
+    regions = [s.region_code for s in accounts.scopes(user, Role.window_clerk)]
     if not regions:
         raise DomainError("forbidden", "只有综合窗口人员可以查看受理队列", 403)
-    stmt = _in_regions(select(Case).where(Case.state.in_(list(states))), regions)
+    stmt = select(Case).where(
+        Case.state.in_(list(states)), cs.in_regions(Case.region_code, regions)
+    )
     rows = session.scalars(stmt.order_by(Case.submitted_at, Case.id)).all()
-    cal = cs.Calendar.of(session).work
+    cal = load_calendar(session)
     today = cs.local_date(now or utcnow())
     out = []
     for case in rows:
@@ -165,7 +158,7 @@ def accept(
             "prereview_failed", "申请仍有问题，不能受理；请一次性告知申请人补正", review.problems
         )
     now = now or utcnow()
-    cal = cs.Calendar.of(session).work
+    cal = load_calendar(session)
     today = cs.local_date(now)
     bundle_days = case.bundle.promised_days if case.bundle is not None else None
     case.promised_days = bundle_days or resolved.critical_days
