@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from onething.cases.demo import DEMO_PDF
 from onething.catalog.schemas import FieldType
+from onething.config import get_settings
 
 Headers = dict[str, str]
 PERSON, ENTERPRISE = "410103198506123014", "91410103MA9G5K3D2U"
@@ -269,14 +270,24 @@ def test_retried_submission_makes_one_case(
     client: TestClient, login_token: Callable[[str], Headers]
 ) -> None:
     person = login_token(PERSON)
+    before = len(client.get("/api/v1/cases", headers=person).json())
     body = {"bundle": "newborn", "answers": NEWBORN_ANSWERS}
     first = client.post("/api/v1/cases", headers={**person, "Idempotency-Key": "k-1"}, json=body)
     again = client.post("/api/v1/cases", headers={**person, "Idempotency-Key": "k-1"}, json=body)
     assert first.status_code == 201
     assert again.status_code == 200
     assert first.json()["id"] == again.json()["id"]
-    mine = [c["id"] for c in client.get("/api/v1/cases", headers=person).json()]
-    assert mine.count(first.json()["id"]) == 1
+    assert len(client.get("/api/v1/cases", headers=person).json()) == before + 1
+
+    # The submission itself, retried, keeps its one case number.
+    submitted = apply_for(client, person, "newborn", NEWBORN_ANSWERS, "k-2")
+    retry = client.post(
+        f"/api/v1/cases/{submitted['id']}/submit", headers={**person, "Idempotency-Key": "k-2"}
+    )
+    assert retry.status_code == 200
+    assert retry.json()["number"] == submitted["number"]
+    assert retry.json()["version"] == submitted["version"]
+    assert len(client.get("/api/v1/cases", headers=person).json()) == before + 2
 
 
 def test_bad_input_is_a_clear_error_and_saves_nothing(
@@ -284,19 +295,28 @@ def test_bad_input_is_a_clear_error_and_saves_nothing(
 ) -> None:
     person = login_token(PERSON)
     r = client.post("/api/v1/cases", headers=person, json={"bundle": "newborn"})
+    assert r.status_code == 201, r.text
     case = r.json()
     wrong = {f["key"]: "410103198506123015" for f in case["fields"] if f["type"] == "id_number"}
     assert wrong, "the newborn form asks for an ID number"
     r = client.patch(f"/api/v1/cases/{case['id']}", headers=person, json={"form": wrong})
+    assert r.status_code == 200, r.text
     problems = r.json()["pre_review"]["problems"]
     assert any(p["key"] in wrong and "校验码" in p["message"] for p in problems)
+    # Nothing answered yet: every situation question is listed, with the wrong ID number.
+    keys = {p["key"] for p in problems}
+    assert set(NEWBORN_ANSWERS) <= keys
+    assert set(wrong) <= keys
 
     r = client.post(f"/api/v1/cases/{case['id']}/submit", headers=person)
     assert r.status_code == 422
     error = r.json()["error"]
     assert error["code"] == "incomplete_application"
-    assert len(error["details"]) == len(problems)
+    assert {d["field"] for d in error["details"]} == keys
     assert client.get(f"/api/v1/cases/{case['id']}", headers=person).json()["state"] == "draft"
+
+    files_dir = get_settings().files_dir
+    on_disk = sorted(files_dir.rglob("*")) if files_dir.exists() else []
 
     exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + bytes(200)
     r = client.post(
@@ -310,6 +330,7 @@ def test_bad_input_is_a_clear_error_and_saves_nothing(
     )
     assert r.status_code == 413
     assert "20 MB" in r.json()["error"]["message"]
+    assert (sorted(files_dir.rglob("*")) if files_dir.exists() else []) == on_disk
 
     other = login_token("410103199008151623")
     assert client.get(f"/api/v1/cases/{case['id']}", headers=other).status_code == 404

@@ -343,10 +343,12 @@ def _accepted_newborn(client: TestClient) -> int:
     case_id = _submitted_newborn(client)
     _as(client, "window")
     page = client.get(f"/window/cases/{case_id}").text
-    client.post(
+    r = client.post(
         f"/window/cases/{case_id}/accept",
         data={"csrf_token": _csrf(client), "version": _version(page, "accept")},
+        follow_redirects=False,
     )
+    assert r.status_code == 303
     return case_id
 
 
@@ -390,7 +392,14 @@ def test_department_inbox_claim_and_approve(client: TestClient, db: Session) -> 
         follow_redirects=False,
     )
     assert r.status_code == 303
-    assert "准予" in client.get(f"/dept/tasks/{task.id}").text
+    db.expire_all()
+    decided = db.get(ItemTask, task.id)
+    assert decided is not None
+    assert decided.state == "approved"
+    assert decided.opinion == "符合条件，准予"
+    assert (
+        f'action="/dept/tasks/{task.id}/approve"' not in client.get(f"/dept/tasks/{task.id}").text
+    )
 
 
 def test_another_departments_reviewer_cannot_act_on_a_task(client: TestClient, db: Session) -> None:

@@ -162,6 +162,7 @@ def test_a_good_upload_is_sniffed_renamed_and_stored_once(db: Session) -> None:
     case = b.food_draft(db, upload_all=False)
     ent = case.applicant
     png = b.png_bytes()
+    disk_before = _files_on_disk()
     first = apply.upload_material(
         db, case, ent, b.actor(ent), "staff_list", io.BytesIO(png), "../../etc/名单.pdf"
     )
@@ -171,8 +172,12 @@ def test_a_good_upload_is_sniffed_renamed_and_stored_once(db: Session) -> None:
     assert first.file.media_type == "image/png"
     assert first.file.filename == "名单.png"
     assert second.file.filename == "身份证.png"
-    assert first.file.sha256 == second.file.sha256
     root = get_settings().files_dir
+    stored = f"{first.file.sha256[:2]}/{first.file.sha256}"
+    # Two uploads of one content: one file on disk (with its directory, if new).
+    assert _files_on_disk() - disk_before <= {stored, first.file.sha256[:2]}
+    assert stored in _files_on_disk()
+    assert second.file.sha256 == first.file.sha256
     assert (root / first.file.sha256[:2] / first.file.sha256).read_bytes() == png
     assert not any(p.name.startswith(".upload-") for p in root.rglob("*"))
 

@@ -46,7 +46,13 @@ def test_acceptance_fans_out_one_task_per_item_to_its_department(db: Session) ->
             assert t.state == "pending"
             assert t.after == []
             assert t.started_on == today
-            assert t.due_on == CAL.add_working_days(today, t.item.promised_days)
+            # 企业设立登记 1 working day, 健康证明 3, from Monday 2 March 2026.
+            assert (
+                t.due_on
+                == {b.REG_CODE: dt.date(2026, 3, 3), b.HEALTH_CODE: dt.date(2026, 3, 5)}[
+                    t.item.code
+                ]
+            )
         else:
             assert t.state == "waiting"
             assert t.after == [reg.id]
@@ -96,7 +102,15 @@ def test_food_licence_starts_only_after_registration_is_approved(db: Session) ->
         t = b.task(case, code)
         assert t.state == "pending"
         assert t.started_on == dt.date(2026, 3, 4)
-        assert t.due_on == CAL.add_working_days(dt.date(2026, 3, 4), t.item.promised_days)
+        # 食品经营许可 7, 户外招牌 5, 消防 1 working days from Wednesday 4 March 2026.
+        assert (
+            t.due_on
+            == {
+                b.FOOD_LICENCE_CODE: dt.date(2026, 3, 13),
+                b.SIGN_CODE: dt.date(2026, 3, 11),
+                b.FIRE_CODE: dt.date(2026, 3, 5),
+            }[code]
+        )
     starts = db.scalars(
         select(AuditEvent).where(
             AuditEvent.tag == "cases:item_task:start", AuditEvent.subject_id == str(licence.id)
