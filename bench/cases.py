@@ -19,6 +19,7 @@ from onething.cases import apply, review, window
 from onething.cases import service as cs
 from onething.cases.demo import DEMO_PDF, FOOD, sample_value
 from onething.cases.models import Case
+from onething.core.workdays import local_date
 
 REVIEWERS = {"scjgj": "scjg", "cgj": "cgj", "wjw": "wjw", "xfjy": "xfjy"}
 
@@ -44,7 +45,7 @@ def one_case(engine: Engine) -> None:
             session, user, actor, bundle_code="food_business", draft=apply.Draft(answers=FOOD)
         )
         resolved = cs.resolution(case)
-        today = cs.local_date(case.created_at)
+        today = local_date(case.created_at)
         form = {
             f.key: case.form.get(f.key) or sample_value(f, user, today) for f in resolved.fields
         }

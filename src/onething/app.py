@@ -25,6 +25,7 @@ from onething.catalog import pages as catalog_pages
 from onething.config import get_settings
 from onething.core.errors import DomainError
 from onething.db import session_factory
+from onething.policies import api as policies_api
 from onething.web.deps import CSRF_COOKIE, is_api
 from onething.web.templating import render
 
@@ -78,6 +79,7 @@ def create_app(factory: Callable[[], Session] | sessionmaker[Session] | None = N
         catalog_api.router,
         catalog_api.calendar_router,
         cases_api.router,
+        policies_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
     for module in (accounts_pages, catalog_pages, cases_pages):

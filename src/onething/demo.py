@@ -14,8 +14,15 @@ from onething.cases.demo import seed_demo_cases
 from onething.catalog.models import Department
 from onething.catalog.service import ImportReport, import_catalog
 from onething.core.audit import SYSTEM
+from onething.core.workdays import local_date
+from onething.db import utcnow
+from onething.policies.matching import run_all
+from onething.policies.service import ImportReport as PolicyImportReport
+from onething.policies.service import import_policies
+from onething.profiles.demo import seed_demo_profiles
 
 CATALOG_DIR = Path(__file__).parent / "data" / "catalog"
+POLICIES_DIR = Path(__file__).parent / "data" / "policies"
 DEMO_PASSWORD = "onething2026"
 ERQI = "410103000000"
 ZHENGZHOU = "410100000000"
@@ -42,6 +49,7 @@ class DemoAccount:
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("410103198506123014", "张伟", "person"),
     DemoAccount("410103199008151623", "李娜", "person"),
+    DemoAccount("410103194003150020", "王秀兰", "person"),
     DemoAccount("91410103MA9G5K3D2U", "郑州二七味道餐饮管理有限公司", "enterprise"),
     DemoAccount("admin", "系统管理员", "staff", ((Role.system_admin, "410000000000", None),)),
     DemoAccount("window", "王芳", "staff", ((Role.window_clerk, ERQI, None),)),
@@ -109,4 +117,14 @@ def seed_demo(session: Session) -> tuple[ImportReport, list[DemoAccount]]:
                 accounts.grant_role(session, SYSTEM, user, role, region, dept_id)
         created.append(acc)
     seed_demo_cases(session)
+    seed_demo_policies(session)
     return report, created
+
+
+def seed_demo_policies(session: Session) -> PolicyImportReport:
+    """The shipped policies, the demo profiles, then one engine run: grants and pushes made
+    once (running the demo again finds them and makes none)."""
+    report = import_policies(session, SYSTEM, POLICIES_DIR, rematch=False)
+    seed_demo_profiles(session)
+    run_all(session, SYSTEM, on=local_date(utcnow()))
+    return report

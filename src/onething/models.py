@@ -5,6 +5,8 @@ from onething.cases import models as cases_models
 from onething.catalog import models as catalog_models
 from onething.core import audit, files, notify, workdays
 from onething.db import Base
+from onething.policies import models as policies_models
+from onething.profiles import models as profiles_models
 
 __all__ = [
     "Base",
@@ -14,5 +16,7 @@ __all__ = [
     "catalog_models",
     "files",
     "notify",
+    "policies_models",
+    "profiles_models",
     "workdays",
 ]

@@ -12,11 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onething.cases import deadlines, review
-from onething.cases import service as cs
 from onething.cases.models import Case, ItemTask, TaskPause
 from onething.core.audit import AuditEvent
 from onething.core.notify import Notification
-from onething.core.workdays import WorkCalendar
+from onething.core.workdays import CHINA, WorkCalendar
 from tests.cases import builders as b
 
 CAL = WorkCalendar()
@@ -25,7 +24,7 @@ LICENCE = "食品经营许可（新办）"
 
 def bj(month: int, day: int, hour: int = 10) -> dt.datetime:
     """A moment of 2025 in Beijing time."""
-    return dt.datetime(2025, month, day, hour, tzinfo=cs.CHINA)
+    return dt.datetime(2025, month, day, hour, tzinfo=CHINA)
 
 
 def _accepted_on_friday_before_the_holiday(db: Session) -> Case:

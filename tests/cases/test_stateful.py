@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from onething.accounts.models import User
 from onething.cases import apply, deadlines, review, window
-from onething.cases import service as cs
 from onething.cases.models import Case, ItemResult, ItemTask, TaskPause
 from onething.cases.states import (
     CASE_MACHINE,
@@ -34,6 +33,7 @@ from onething.cases.states import (
     TaskState,
 )
 from onething.core.audit import AuditEvent, seal_now, verify_chain
+from onething.core.workdays import CHINA, local_date
 from tests.cases import builders as b
 from tests.cases.test_states import attempt
 
@@ -78,7 +78,7 @@ IMPOSTORS = {
 }
 # Failures a rightful actor may meet, besides a transition the table does not have.
 RIGHTFUL_REFUSALS = {"invalid_transition", "already_decided"}
-START = dt.datetime(2026, 3, 2, 10, tzinfo=cs.CHINA)
+START = dt.datetime(2026, 3, 2, 10, tzinfo=CHINA)
 
 
 class CaseWalk(RuleBasedStateMachine):
@@ -158,7 +158,7 @@ class CaseWalk(RuleBasedStateMachine):
 
     def call(self, action: str, u: User, task: ItemTask | None) -> None:
         db, case, now, a = self.db, self.case, self.now, b.actor(u)
-        today = cs.local_date(now)
+        today = local_date(now)
         if action in ("submit", "resubmit"):
             apply.submit(db, case, u, a, now=now)
         elif action == "withdraw":

@@ -144,6 +144,11 @@ def _register(
         actor,
         after={"kind": kind, "name": name},
     )
+    # 一人一档 / 一企一档: every applicant has a profile from the start (profiles build on
+    # accounts, hence the import here).
+    from onething.profiles.service import ensure_profile_for_user
+
+    ensure_profile_for_user(session, actor, user)
     return user
 
 

@@ -32,6 +32,7 @@ from onething.core.audit import Actor, record_event
 from onething.core.errors import DomainError, not_found
 from onething.core.files import StoredFile, store_upload
 from onething.core.ids import short_region_code
+from onething.core.workdays import local_date
 from onething.db import utcnow
 
 EDITABLE = frozenset({CaseState.draft, CaseState.correction_requested})
@@ -390,7 +391,7 @@ def submit(
     CASE_MACHINE.check(case.state, action)
     _require_complete(case)
     if case.number is None:
-        case.number = next_case_number(session, case.region_code, cs.local_date(now))
+        case.number = next_case_number(session, case.region_code, local_date(now))
     case.round += 1
     case.submitted_at = now
     _snapshot(session, case, now)

@@ -21,7 +21,7 @@ from onething.cases.review import alert_level, time_used
 from onething.cases.states import ALERT_LABELS, Alert, CaseState, TaskState
 from onething.core.audit import SYSTEM, record_event
 from onething.core.errors import DomainError
-from onething.core.workdays import WorkCalendar, load_calendar
+from onething.core.workdays import WorkCalendar, load_calendar, local_date
 from onething.db import utcnow
 
 OPEN_TASK_STATES = (TaskState.pending, TaskState.claimed, TaskState.paused)
@@ -80,7 +80,7 @@ def _raise_alert(session: Session, row: Case | ItemTask, level: Alert) -> bool:
 def tick(session: Session, *, now: dt.datetime | None = None) -> TickReport:
     """Mark yellow at the warning share of the time used and red when overdue; tell the
     department and the supervisors once per level."""
-    today = cs.local_date(now or utcnow())
+    today = local_date(now or utcnow())
     cal = load_calendar(session)
     report = TickReport()
     tasks = session.scalars(select(ItemTask).where(ItemTask.state.in_(OPEN_TASK_STATES))).all()
@@ -128,7 +128,7 @@ def overdue(session: Session, user: User, *, now: dt.datetime | None = None) -> 
     regions = [s.region_code for s in accounts.scopes(user, Role.supervisor, Role.system_admin)]
     if not regions:
         raise DomainError("forbidden", "只有监管人员可以查看超期督办清单", 403)
-    today = cs.local_date(now or utcnow())
+    today = local_date(now or utcnow())
     cal = load_calendar(session)
     stmt = select(ItemTask).where(
         ItemTask.state.in_(OPEN_TASK_STATES),

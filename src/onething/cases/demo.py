@@ -19,6 +19,7 @@ from onething.cases.forms import check_field
 from onething.cases.models import Case, ItemTask
 from onething.catalog.schemas import FieldType, FormField
 from onething.core.audit import Actor
+from onething.core.workdays import local_date
 from onething.db import utcnow
 
 DEMO_PDF = (
@@ -78,7 +79,7 @@ def _filled(
     )
     case.created_at = at
     resolved = cs.resolution(case)
-    today = cs.local_date(at)
+    today = local_date(at)
     form = {f.key: case.form.get(f.key) or sample_value(f, user, today) for f in resolved.fields}
     apply.update_draft(
         session,
@@ -185,7 +186,7 @@ def seed_demo_cases(session: Session, now: dt.datetime | None = None) -> int:
                 actor,
                 "site_inspection",
                 "需现场踏勘招牌设置位置及周边环境",
-                cs.local_date(now + 3 * days),
+                local_date(now + 3 * days),
                 now=now - 2 * days,
             )
     made.append(case)

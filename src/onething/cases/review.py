@@ -27,7 +27,7 @@ from onething.cases.states import (
 from onething.config import get_settings
 from onething.core.audit import SYSTEM, Actor
 from onething.core.errors import DomainError
-from onething.core.workdays import WorkCalendar, load_calendar
+from onething.core.workdays import WorkCalendar, load_calendar, local_date
 from onething.db import utcnow
 
 ResultHook = Callable[[Session, ItemTask, ItemResult], None]
@@ -112,7 +112,7 @@ def inbox(
     stmt = select(ItemTask).where(ItemTask.state.in_(list(states)), or_(*clauses))
     rows = session.scalars(stmt.order_by(ItemTask.due_on, ItemTask.id)).all()
     cal = load_calendar(session)
-    today = cs.local_date(now or utcnow())
+    today = local_date(now or utcnow())
     out = []
     for task in rows:
         used = time_used(task, today, cal)
@@ -169,7 +169,7 @@ def pause(
     reason = reason.strip()
     if not reason:
         raise DomainError("reason_required", "请写明进入特别程序的原因", 422, "reason")
-    today = cs.local_date(now or utcnow())
+    today = local_date(now or utcnow())
     if expected_end < today:
         raise DomainError("invalid_expected_end", "预计结束日期不能早于今天", 422, "expected_end")
     case = task.case
@@ -219,7 +219,7 @@ def resume(
     if open_pause is None:
         raise DomainError("not_paused", "该子件没有进行中的特别程序", 409)
     cal = load_calendar(session)
-    today = cs.local_date(now or utcnow())
+    today = local_date(now or utcnow())
     days = max(cal.working_days_between(open_pause.started_on, today), 0)
     open_pause.ended_on = today
     open_pause.working_days = days
@@ -266,7 +266,7 @@ def _decide(
     task.opinion = _opinion(opinion)
     task.decided_by = user.id
     task.decided_at = now
-    task.alert = alert_level(time_used(task, cs.local_date(now), cal), task.promised_days)
+    task.alert = alert_level(time_used(task, local_date(now), cal), task.promised_days)
     return now, cal
 
 
@@ -297,7 +297,7 @@ def approve(
     session.expire(task, ["result"])
     for hook in RESULT_HOOKS:
         hook(session, task, result)
-    today = cs.local_date(now)
+    today = local_date(now)
     approved = {t.id for t in case.tasks if t.state == TaskState.approved}
     for other in case.tasks:
         if other.state == TaskState.waiting and set(other.after) <= approved:

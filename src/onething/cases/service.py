@@ -34,14 +34,8 @@ from onething.core.files import StoredFile, path_of
 from onething.core.ids import region_prefix
 from onething.core.notify import notify
 
-CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 REVIEW_ROLES = (Role.dept_reviewer, Role.chief_representative)
 STALE = "该记录刚刚已被他人处理，请刷新页面查看最新状态后再操作"
-
-
-def local_date(moment: dt.datetime) -> dt.date:
-    """Working days are counted on Beijing time, whatever the server's zone."""
-    return moment.astimezone(CHINA).date()
 
 
 def save(session: Session) -> None:

@@ -28,7 +28,7 @@ from onething.cases.states import (
 from onething.catalog.models import ServiceItem
 from onething.core.audit import Actor
 from onething.core.errors import DomainError, ErrorDetail
-from onething.core.workdays import load_calendar
+from onething.core.workdays import load_calendar, local_date
 from onething.db import utcnow
 
 ACCEPTANCE_DAYS = 5
@@ -55,10 +55,10 @@ def queue(
     )
     rows = session.scalars(stmt.order_by(Case.submitted_at, Case.id)).all()
     cal = load_calendar(session)
-    today = cs.local_date(now or utcnow())
+    today = local_date(now or utcnow())
     out = []
     for case in rows:
-        since = cs.local_date(case.submitted_at) if case.submitted_at else today
+        since = local_date(case.submitted_at) if case.submitted_at else today
         waited = cal.working_days_between(since, today)
         overdue = (
             waited > ACCEPTANCE_DAYS if case.state == CaseState.submitted else case.alert == "red"
@@ -159,7 +159,7 @@ def accept(
         )
     now = now or utcnow()
     cal = load_calendar(session)
-    today = cs.local_date(now)
+    today = local_date(now)
     bundle_days = case.bundle.promised_days if case.bundle is not None else None
     case.promised_days = bundle_days or resolved.critical_days
     case.accepted_on = today

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -27,7 +26,7 @@ from onething.catalog.resolve import (
     bundle_metrics,
     resolve_bundle,
 )
-from onething.catalog.yamlio import Known, check_path
+from onething.catalog.yamlio import Known, check_path, write_yaml
 from onething.core.audit import Actor, record_event
 from onething.core.errors import DomainError, not_found
 from onething.core.ids import region_ancestors, region_level, short_region_code
@@ -396,17 +395,11 @@ def _short(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def _write_yaml(path: Path, doc: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=4096)
-    path.write_text(text, encoding="utf-8")
-
-
 def export_catalog(session: Session, out: Path) -> list[Path]:
     """Write the catalog as YAML: one canonical layout, so export → import → export is stable."""
     written: list[Path] = []
     regions = session.scalars(select(Region).order_by(Region.code)).all()
-    _write_yaml(
+    write_yaml(
         out / "regions.yaml",
         {
             "regions": [
@@ -419,7 +412,7 @@ def export_catalog(session: Session, out: Path) -> list[Path]:
     depts = session.scalars(
         select(Department).order_by(Department.region_code.desc(), Department.id)
     ).all()
-    _write_yaml(
+    write_yaml(
         out / "departments.yaml",
         {"departments": [_short(schemas.dump_model(_dept_schema(d))) for d in depts]},
     )
@@ -429,11 +422,11 @@ def export_catalog(session: Session, out: Path) -> list[Path]:
         name = f"{short_region_code(row.region_code)}-{row.department.code}.yaml"
         by_file.setdefault(name, []).append(_short(schemas.dump_model(item_schema(row))))
     for name, docs in sorted(by_file.items()):
-        _write_yaml(out / "items" / name, {"items": docs})
+        write_yaml(out / "items" / name, {"items": docs})
         written.append(out / "items" / name)
     for bundle in session.scalars(select(Bundle).order_by(Bundle.code)):
         path = out / "bundles" / f"{bundle.code}.yaml"
-        _write_yaml(path, {"bundles": [_short(schemas.dump_model(bundle_schema(bundle)))]})
+        write_yaml(path, {"bundles": [_short(schemas.dump_model(bundle_schema(bundle)))]})
         written.append(path)
     return written
 

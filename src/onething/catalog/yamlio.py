@@ -10,14 +10,16 @@ import graphlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from onething.catalog.schemas import Bundle, CatalogFile, Department, Item, Region
 from onething.core.errors import ErrorDetail
 from onething.core.ids import is_valid_uscc, region_ancestors, region_level
+
+M = TypeVar("M", bound=BaseModel)
 
 LEVEL_BY_REGION_LEVEL = {1: 2, 2: 3, 3: 4, 4: 5, 5: 6}
 
@@ -56,7 +58,11 @@ def _loc(parts: Iterable[Any]) -> str:
     return out
 
 
-def parse_file(path: Path, label: str) -> tuple[CatalogFile | None, list[ErrorDetail]]:
+def load_model(
+    path: Path, label: str, model: type[M], top: str
+) -> tuple[M | None, list[ErrorDetail]]:
+    """One YAML file validated as `model`, with every problem located as file:path; `top`
+    names the keys the file's top-level mapping may hold (for the message)."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
@@ -68,19 +74,29 @@ def parse_file(path: Path, label: str) -> tuple[CatalogFile | None, list[ErrorDe
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        return None, [
-            ErrorDetail("文件顶层必须是映射（regions/departments/items/bundles）", location=label)
-        ]
+        return None, [ErrorDetail(f"文件顶层必须是映射（{top}）", location=label)]
     try:
-        return CatalogFile.model_validate(raw), []
+        return model.model_validate(raw), []
     except ValidationError as exc:
         return None, [
-            ErrorDetail(_translate(err), location=f"{label}:{_loc(err['loc'])}")
+            ErrorDetail(translate_error(err), location=f"{label}:{_loc(err['loc'])}")
             for err in exc.errors()
         ]
 
 
-def _translate(err: Any) -> str:
+def write_yaml(path: Path, doc: dict[str, Any]) -> None:
+    """The one YAML layout every export writes: keys in model order, Chinese as is."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=4096)
+    path.write_text(text, encoding="utf-8")
+
+
+def parse_file(path: Path, label: str) -> tuple[CatalogFile | None, list[ErrorDetail]]:
+    return load_model(path, label, CatalogFile, "regions/departments/items/bundles")
+
+
+def translate_error(err: Any) -> str:
+    """A pydantic error in Chinese."""
     kind = err["type"]
     if kind == "extra_forbidden":
         return "未知字段"

@@ -19,6 +19,12 @@ from onething.core.errors import DomainError
 from onething.db import Base
 
 PACKAGE_YEARS = range(2004, 2027)
+CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """Working days and benefit periods are counted on Beijing time, whatever the server's."""
+    return moment.astimezone(CHINA).date()
 
 
 class CalendarDay(Base):

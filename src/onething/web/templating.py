@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from onething.accounts.models import ROLE_LABELS, Role, User
-from onething.cases.service import CHINA
 from onething.config import get_settings
 from onething.core.ids import mask_id_number
+from onething.core.workdays import CHINA
 
 
 def beijing(moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
