@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bench.cases import cases_per_second
+from bench.policies import main as policies_bench
 from onething.catalog import service
 from onething.core import migrate
 from onething.core.workdays import WorkCalendar
@@ -74,6 +75,7 @@ def main() -> None:
         cal.add_working_days(day + dt.timedelta(days=n % 900), 20)
         n += 1
     _rate("add_working_days(date, 20)", n, time.perf_counter() - start)
+    policies_bench()
 
 
 def _postgres_cases() -> None:

@@ -89,3 +89,46 @@ def test_audit_chain_verifies(cli: Run) -> None:
 
 def test_calendar_add(cli: Run) -> None:
     assert cli("calendar", "add", "2025-01-24", "5").stdout.strip() == "2025-02-07"
+
+
+def test_policies_run_twice_makes_no_duplicate_grant(cli: Run) -> None:
+    first = json.loads(cli("policies", "run", "--json").stdout)
+    second = json.loads(cli("policies", "run", "--json").stdout)
+    assert first["profiles"] >= 1800
+    assert first["policies"] >= 40
+    assert second["grants"] == 0
+    assert second["pushes"] == 0
+    assert second["eligible"] == first["eligible"]
+    metrics = json.loads(cli("policies", "metrics", "--json").stdout)
+    granted = {m["code"]: m["granted"] for m in metrics}
+    assert granted["P01"] > 0
+    again = {
+        m["code"]: m["granted"] for m in json.loads(cli("policies", "metrics", "--json").stdout)
+    }
+    assert again == granted
+
+
+def test_policies_import_refuses_a_bad_file_whole(cli: Run, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "policies:\n- code: Z1\n  name: 测试\n  region: '410103'\n  department: nosuch\n"
+        "  legal_basis: x\n  target: person\n  mode: auto_grant\n  summary: x\n"
+        "  benefit: {description: x}\n  valid_from: 2026-01-01\n"
+        '  conditions: {">=": [{"var": "age"}, "八十"]}\n',
+        encoding="utf-8",
+    )
+    proc = cli("policies", "import", str(bad), check=False)
+    assert proc.returncode == 1
+    assert '不能与 "八十" 比较' in proc.stderr
+    assert "没有编码为 nosuch 的部门" in proc.stderr
+    listed = json.loads(cli("policies", "list", "--json").stdout)
+    assert "Z1" not in {p["code"] for p in listed}
+    checked = cli("policies", "check", str(bad), check=False)
+    assert checked.returncode == 1
+
+
+def test_policies_for_one_person(cli: Run) -> None:
+    out = json.loads(cli("policies", "for", "410103194003150020", "--json").stdout)
+    assert "P01" in {e["code"] for e in out["eligible"]}
+    missing = cli("policies", "for", "410103199901010000", check=False)
+    assert missing.returncode == 1

@@ -62,6 +62,11 @@ def serve(
         from onething.core.jobs import every
 
         every(settings.tick_minutes, run_tick, "cases.tick")
+    if settings.policy_run_minutes > 0:
+        from onething.core.jobs import every
+        from onething.policies.tasks import run_policies
+
+        every(settings.policy_run_minutes, run_policies, "policies.run")
     uvicorn.run(
         create_app(),
         host=host or settings.host,

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     tick_minutes: int = 10
     """How often `onething serve` runs the deadline job; 0 turns it off (run `cases tick`)."""
 
+    policy_run_minutes: int = 1440
+    """How often `onething serve` matches every policy against every profile (birthdays and new
+    benefit periods change eligibility without any data change); 0 turns it off."""
+
     smtp_host: str = ""
     """Empty: no e-mail. Notifications always go to the database and the log."""
     smtp_port: int = 25

@@ -164,3 +164,14 @@ def test_leap_day_birthdays() -> None:
     assert with_derived({"birth_date": "1946-12-02"}, dt.date(2026, 12, 1), P)["age"] == 79
     assert with_derived({"age": 5, "birth_date": "1946-12-02"}, dt.date(2026, 12, 1), P)["age"] == 5
     assert "enterprise_age" in with_derived({"founded_date": "2020-01-01"}, dt.date(2026, 1, 1), E)
+
+
+def test_the_policy_guide_lists_every_attribute() -> None:
+    """docs/POLICIES.md is what people outside the project write policies from."""
+    from pathlib import Path
+
+    from onething.profiles.attributes import load_dictionary
+
+    guide = (Path(__file__).parents[2] / "docs" / "POLICIES.md").read_text(encoding="utf-8")
+    missing = [a.name for a in load_dictionary().attributes.values() if f"`{a.name}`" not in guide]
+    assert missing == []

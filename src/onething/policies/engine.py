@@ -329,13 +329,18 @@ def evaluate(
     plan = Plan(dict(trees))
     _luts(table, plan)
     n = table.size
+    cores = workers or os.cpu_count() or 1
+    # Small tables still use every core: at least one chunk per thread (multiples of 8 rows).
+    if n >= 4096 * cores:
+        per_core = -(-n // cores)
+        chunk = min(chunk, -(-per_core // 8) * 8)
     bounds = [(lo, min(n, lo + chunk)) for lo in range(0, n, chunk)] or [(0, 0)]
 
     def run(bound: tuple[int, int]) -> dict[Any, Bits]:
         part = _Chunk(table, plan, *bound)
         return {pid: part.bits(tree) for pid, tree in plan.trees.items()}
 
-    threads = workers or min(len(bounds), os.cpu_count() or 1)
+    threads = min(len(bounds), cores)
     if threads > 1:
         with ThreadPoolExecutor(threads) as pool:
             parts = list(pool.map(run, bounds))

@@ -85,6 +85,54 @@ def _money(amount: Decimal | None, unit: str) -> str:
     return f"{amount.normalize():f}{unit}" if amount is not None else ""
 
 
+def _grant(
+    session: Session,
+    actor: Actor,
+    policy: Policy,
+    profile: Profile,
+    period: str,
+    amount: Decimal | None,
+    push: PolicyPush | None = None,
+) -> Grant:
+    """The one place a Grant is made: flushed (its unique key checked now) and audited."""
+    grant = Grant(
+        policy_id=policy.id,
+        profile_id=profile.id,
+        period=period,
+        amount=amount,
+        state=GrantState.granted,
+        push_id=push.id if push else None,
+        policy=policy,
+        profile=profile,
+    )
+    session.add(grant)
+    session.flush()
+    record_event(
+        session,
+        "policies:grant:granted",
+        "grant",
+        grant.id,
+        actor,
+        after={"state": GrantState.granted, "amount": amount, "period": period},
+        data={"policy": policy.code, "profile_id": profile.id, "push_id": grant.push_id},
+        region_code=profile.region_code,
+    )
+    return grant
+
+
+def _handler(user: User, policy: Policy, what: str) -> None:
+    if not can_handle(user, policy):
+        raise forbidden(f"只有发布部门可以{what}")
+
+
+def _reason(text: str, prompt: str, field: str = "reason") -> str:
+    """A reason the holder will read: required, trimmed."""
+    why = text.strip()
+    if not why:
+        raise DomainError(f"{field}_required", prompt, 422, field)
+    return why
+
+
 # ---------------------------------------------------------------- created by the engine
 
 
@@ -145,27 +193,7 @@ def ensure_outcomes(
             if profile.id in have:
                 continue
             amount = compiled.amount_for(values)
-            grant = Grant(
-                policy_id=policy.id,
-                profile_id=profile.id,
-                period=period,
-                amount=amount,
-                state=GrantState.granted,
-                policy=policy,
-                profile=profile,
-            )
-            session.add(grant)
-            session.flush()
-            record_event(
-                session,
-                "policies:grant:granted",
-                "grant",
-                grant.id,
-                actor,
-                after={"state": GrantState.granted, "amount": amount, "period": period},
-                data={"policy": policy.code, "profile_id": profile.id},
-                region_code=profile.region_code,
-            )
+            grant = _grant(session, actor, policy, profile, period, amount)
             grant.notified = _tell(
                 session,
                 profile,
@@ -260,13 +288,8 @@ def load_push(session: Session, push_id: int) -> PolicyPush:
 def fulfil_grant(
     session: Session, actor: Actor, user: User, grant: Grant, payment_reference: str
 ) -> Grant:
-    if not can_handle(user, grant.policy):
-        raise forbidden("只有发布部门可以登记兑现")
-    reference = payment_reference.strip()
-    if not reference:
-        raise DomainError(
-            "payment_reference_required", "请填写支付凭证号或发放批次号", 422, "payment_reference"
-        )
+    _handler(user, grant.policy, "登记兑现")
+    reference = _reason(payment_reference, "请填写支付凭证号或发放批次号", "payment_reference")
     _move(session, grant, GRANT_MACHINE, "fulfil", actor, {"payment_reference": reference})
     grant.payment_reference = reference[:64]
     grant.fulfilled_at = utcnow()
@@ -282,11 +305,8 @@ def fulfil_grant(
 
 
 def revoke_grant(session: Session, actor: Actor, user: User, grant: Grant, reason: str) -> Grant:
-    if not can_handle(user, grant.policy):
-        raise forbidden("只有发布部门可以撤销认定")
-    why = reason.strip()
-    if not why:
-        raise DomainError("reason_required", "请写明撤销原因", 422, "reason")
+    _handler(user, grant.policy, "撤销认定")
+    why = _reason(reason, "请写明撤销原因")
     _move(session, grant, GRANT_MACHINE, "revoke", actor, {"reason": why})
     grant.reason = why
     grant.revoked_at = utcnow()
@@ -336,8 +356,7 @@ def approve_push(
     session: Session, actor: Actor, user: User, push: PolicyPush, on: dt.date
 ) -> Grant:
     """The department approves the application: the benefit is granted like an auto-grant."""
-    if not can_handle(user, push.policy):
-        raise forbidden("只有发布部门可以审核申请")
+    _handler(user, push.policy, "审核申请")
     _move(session, push, PUSH_MACHINE, "approve", actor)
     push.decided_at = utcnow()
     amount = push.application.get("amount")
@@ -351,28 +370,8 @@ def approve_push(
     )
     if existing is not None:
         return existing
-    grant = Grant(
-        policy_id=push.policy_id,
-        profile_id=push.profile_id,
-        period=period,
-        amount=Decimal(amount) if amount is not None else None,
-        state=GrantState.granted,
-        push_id=push.id,
-        policy=push.policy,
-        profile=push.profile,
-    )
-    session.add(grant)
-    session.flush()
-    record_event(
-        session,
-        "policies:grant:granted",
-        "grant",
-        grant.id,
-        actor,
-        after={"state": GrantState.granted, "amount": grant.amount, "period": period},
-        data={"policy": push.policy.code, "profile_id": push.profile_id, "push_id": push.id},
-        region_code=push.profile.region_code,
-    )
+    money = Decimal(amount) if amount is not None else None
+    grant = _grant(session, actor, push.policy, push.profile, period, money, push)
     grant.notified = _tell(
         session,
         push.profile,
@@ -386,11 +385,8 @@ def approve_push(
 def reject_push(
     session: Session, actor: Actor, user: User, push: PolicyPush, reason: str
 ) -> PolicyPush:
-    if not can_handle(user, push.policy):
-        raise forbidden("只有发布部门可以审核申请")
-    why = reason.strip()
-    if not why:
-        raise DomainError("reason_required", "请写明不通过的原因", 422, "reason")
+    _handler(user, push.policy, "审核申请")
+    why = _reason(reason, "请写明不通过的原因")
     _move(session, push, PUSH_MACHINE, "reject", actor, {"reason": why})
     push.reason = why
     push.decided_at = utcnow()
@@ -433,11 +429,8 @@ def ask(
 def answer(
     session: Session, actor: Actor, user: User, consultation: PolicyConsultation, text: str
 ) -> PolicyConsultation:
-    if not can_handle(user, consultation.policy):
-        raise forbidden("只有发布部门可以答复政策咨询")
-    reply = text.strip()
-    if not reply:
-        raise DomainError("answer_required", "请填写答复内容", 422, "answer")
+    _handler(user, consultation.policy, "答复政策咨询")
+    reply = _reason(text, "请填写答复内容", "answer")
     if consultation.answered_at is not None:
         raise DomainError("already_answered", "该咨询已答复", 409)
     consultation.answer = reply[:4000]

@@ -427,29 +427,47 @@ class Unmet:
     actual: str
 
 
-def unmet(node: Node, values: Mapping[str, Any], describe: Describer) -> list[Unmet]:
-    """The conditions that fail, fewest first: all failing parts of an `and`, the closest
-    branch of an `or`; an empty list when the profile meets the whole condition."""
-    return _unmet(node, values, describe, negated=False)
-
-
-def _unmet(
-    node: Node, values: Mapping[str, Any], describe: Describer, negated: bool
+def unmet(
+    node: Node, values: Mapping[str, Any], describe: Describer, cap: int | None = None
 ) -> list[Unmet]:
-    if isinstance(node, Const):
-        return [] if node.value != negated else [Unmet("", "不适用", "")]
+    """The conditions that fail, fewest first: all failing parts of an `and`, the closest
+    branch of an `or`; an empty list when the profile meets the whole condition. With `cap`,
+    counting stops past it and nothing is described (the policy is not "nearly" met)."""
+    limit = cap if cap is not None else 1 << 30
+    atoms = _unmet(node, values, False, limit)
+    if len(atoms) > limit:
+        return []
+    return [describe(a, negated, values.get(a.attr)) for a, negated in atoms]
+
+
+Failing = list[tuple[Atom, bool]]
+
+
+def _unmet(node: Node, values: Mapping[str, Any], negated: bool, cap: int) -> Failing:
+    """The failing atoms (with whether they appear negated); stops once past `cap`."""
     if isinstance(node, Atom):
         holds = atom_holds(node.op, values.get(node.attr), node.value)
-        return [] if holds != negated else [describe(node, negated, values.get(node.attr))]
+        return [] if holds != negated else [(node, negated)]
     if isinstance(node, Not):
-        return _unmet(node.child, values, describe, not negated)
-    parts = [_unmet(c, values, describe, negated) for c in node.children]
+        return _unmet(node.child, values, not negated, cap)
+    if isinstance(node, Const):
+        return [] if node.value != negated else [(Atom("", "truthy"), negated)] * (cap + 1)
     conjunctive = isinstance(node, All) != negated
     if conjunctive:
-        return [u for p in parts for u in p]
-    if any(not p for p in parts):
-        return []
-    return min(parts, key=len)
+        out: Failing = []
+        for c in node.children:
+            out.extend(_unmet(c, values, negated, cap))
+            if len(out) > cap:
+                break
+        return out
+    best: Failing | None = None
+    for c in node.children:
+        part = _unmet(c, values, negated, cap)
+        if not part:
+            return []
+        if best is None or len(part) < len(best):
+            best = part
+    return best or []
 
 
 Describer = Callable[[Atom, bool, Any], Unmet]

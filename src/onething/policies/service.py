@@ -401,8 +401,8 @@ def answer_values(
         if c.holds(values):
             out.append(PolicyAnswer(c.code, True, (), c.amount_for(values)))
             continue
-        reasons = unmet(c.tree, values, explain)
-        if len(reasons) <= nearly:
+        reasons = unmet(c.tree, values, explain, cap=nearly)
+        if reasons:
             out.append(PolicyAnswer(c.code, False, tuple(reasons), c.amount_for(values)))
     return out
 

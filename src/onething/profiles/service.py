@@ -14,7 +14,7 @@ from onething.accounts import service as accounts
 from onething.accounts.models import Role, User, UserKind
 from onething.core.audit import Actor, record_event
 from onething.core.errors import DomainError, ErrorDetail, forbidden, not_found
-from onething.core.ids import birth_date_of, check_id_number, check_uscc, sex_of
+from onething.core.ids import birth_date_of, check_id_number, check_uscc, region_contains, sex_of
 from onething.db import utcnow
 from onething.profiles.attributes import ProfileKind, load_dictionary
 from onething.profiles.models import Profile
@@ -196,16 +196,21 @@ def ensure_profile_for_user(session: Session, actor: Actor, user: User) -> Profi
     )
 
 
+def _serves(user: User, roles: tuple[Role, ...], profile: Profile) -> bool:
+    """Staff of the profile's region in any department: profiles are shared data (数据共享)."""
+    return any(
+        region_contains(sc.region_code, profile.region_code) for sc in accounts.scopes(user, *roles)
+    )
+
+
 def can_read(user: User, profile: Profile) -> bool:
-    if profile.user_id == user.id:
-        return True
-    return any(accounts.can_act(user, r, profile.region_code) for r in STAFF_READERS)
+    return profile.user_id == user.id or _serves(user, STAFF_READERS, profile)
 
 
 def check_can_write(user: User, profile: Profile) -> None:
     """Departments and administrators of the profile's region feed it; supervisors only read."""
     writers = (Role.dept_reviewer, Role.dept_admin, Role.chief_representative, Role.system_admin)
-    if not any(accounts.can_act(user, r, profile.region_code) for r in writers):
+    if not _serves(user, writers, profile):
         raise forbidden("只有本地区的部门工作人员可以更新画像")
 
 
