@@ -552,6 +552,7 @@ def _one_profile_policies(trees: Mapping[str, Node]) -> list[CompiledPolicy]:
             holds=compile_node(tree),
             amount=None,
             tiers=(),
+            tier_trees=(),
             period=Period.once,
         )
         for i, (pid, tree) in enumerate(trees.items())

@@ -53,13 +53,13 @@ def describer(region_names: Mapping[str, str]) -> Describer:
         elif op in _ORDER_WORDS:
             need = f"须{_ORDER_WORDS[op]} {_show(lit, unit, t)}"
         elif op == "in":
-            need = f"须{no}为 {'、'.join(_show(v, unit, t) for v in lit)} 之一"
+            need = f"须{no}为{'、'.join(_show(v, unit, t) for v in lit)}之一"
         elif op == "contains":
             need = f"须{no}包含“{lit}”"
         elif op == "in_region":
             need = f"须{no}在{region(lit)}"
         elif op == "starts_with":
-            need = f"须{no}属于 {'、'.join(lit)} 类"
+            need = f"须{no}属于{'、'.join(lit)}类"
         else:
             need = "须为“否”" if negated else ("须为“是”" if t == AttrType.bool else "须大于 0")
         if actual is None:
@@ -78,18 +78,19 @@ def requirement_lines(node: Node, describe: Describer) -> list[str]:
     line, alternatives joined by 或."""
     if isinstance(node, All):
         return [line for c in node.children for line in requirement_lines(c, describe)]
-    return [_phrase(node, describe, negated=False)]
+    return [_phrase(node, describe, negated=False, top=True)]
 
 
-def _phrase(node: Node, describe: Describer, negated: bool) -> str:
+def _phrase(node: Node, describe: Describer, negated: bool, top: bool = False) -> str:
     if isinstance(node, Atom):
         return describe(node, negated, None).requirement
     if isinstance(node, Not):
-        return _phrase(node.child, describe, not negated)
+        return _phrase(node.child, describe, not negated, top)
     if isinstance(node, Const):
         return "所有人" if node.value != negated else "无人符合"
     parts = [_phrase(c, describe, negated) for c in node.children]
-    conjunctive = isinstance(node, All) != negated
-    if conjunctive:
+    if len(parts) == 1:
+        return parts[0]
+    if isinstance(node, All) != negated:
         return "，且".join(parts)
-    return "（" + "；或".join(parts) + "）" if len(parts) > 1 else parts[0]
+    return "满足其一：" + "；或".join(parts) if top else "（" + "，或".join(parts) + "）"

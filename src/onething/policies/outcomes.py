@@ -285,6 +285,13 @@ def load_push(session: Session, push_id: int) -> PolicyPush:
     return push
 
 
+def load_own_push(session: Session, user: User, push_id: int) -> PolicyPush:
+    """A push for its holder only (the pre-filled application shows personal data)."""
+    push = load_push(session, push_id)
+    _owner(user, push)
+    return push
+
+
 def fulfil_grant(
     session: Session, actor: Actor, user: User, grant: Grant, payment_reference: str
 ) -> Grant:
@@ -565,8 +572,12 @@ def pushes_of_policy(
     return list(session.scalars(stmt.order_by(PolicyPush.id.desc()).limit(limit)))
 
 
-def consultations_of(session: Session, policy: Policy) -> list[PolicyConsultation]:
+def consultations_of(
+    session: Session, policy: Policy, asked_by: User | None = None
+) -> list[PolicyConsultation]:
     stmt = select(PolicyConsultation).where(PolicyConsultation.policy_id == policy.id)
+    if asked_by is not None:
+        stmt = stmt.where(PolicyConsultation.user_id == asked_by.id)
     return list(session.scalars(stmt.order_by(PolicyConsultation.id.desc())))
 
 
@@ -575,3 +586,32 @@ def load_consultation(session: Session, consultation_id: int) -> PolicyConsultat
     if row is None:
         raise not_found("政策咨询", str(consultation_id))
     return row
+
+
+def totals(rows: list[PolicyMetrics]) -> dict[str, Any]:
+    """The totals row: counts added up, each rate over the added-up counts it is made of."""
+    told = [r for r in rows if r.push_rate is not None]
+    eligible_told = sum(r.eligible for r in told)
+    sums = {
+        name: sum(getattr(r, name) for r in rows)
+        for name in (
+            "eligible",
+            "pushed",
+            "applied",
+            "granted",
+            "fulfilled",
+            "consultations",
+            "answered",
+        )
+    }
+
+    def ratio(a: int, b: int) -> float | None:
+        return a / b if b else None
+
+    return {
+        **sums,
+        "push_rate": ratio(sum(min(r.pushed, r.eligible) for r in told), eligible_told),
+        "online_rate": ratio(sum(1 for r in rows if r.online_rate), len(rows)),
+        "fulfilment_rate": ratio(sums["fulfilled"], sums["granted"]),
+        "answer_rate": ratio(sums["answered"], sums["consultations"]),
+    }

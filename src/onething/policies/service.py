@@ -43,6 +43,7 @@ class CompiledPolicy:
     holds: Predicate
     amount: Decimal | None
     tiers: tuple[tuple[Predicate, Decimal], ...]
+    tier_trees: tuple[tuple[Node, Decimal], ...]
     period: Period
 
     def amount_for(self, values: Mapping[str, Any]) -> Decimal | None:
@@ -71,8 +72,8 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     kind = ProfileKind(policy.target)
     tree = _tree(policy.conditions, kind, "conditions")
     benefit = policy.benefit
-    tiers = tuple(
-        (compile_node(_tree(t["when"], kind, f"benefit.tiers[{i}]")), Decimal(str(t["amount"])))
+    tier_trees = tuple(
+        (_tree(t["when"], kind, f"benefit.tiers[{i}]"), Decimal(str(t["amount"])))
         for i, t in enumerate(benefit.get("tiers", []))
     )
     amount = benefit.get("amount")
@@ -85,7 +86,8 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         tree=tree,
         holds=compile_node(tree),
         amount=Decimal(str(amount)) if amount is not None else None,
-        tiers=tiers,
+        tiers=tuple((compile_node(t), a) for t, a in tier_trees),
+        tier_trees=tier_trees,
         period=Period(benefit.get("period", "once")),
     )
     _compiled[key] = out
