@@ -7,7 +7,7 @@ with NaN for "not recorded". An atom on a coded column is decided once per disti
 comparison. Each distinct atom and sub-condition is evaluated once per chunk of rows however
 many policies share it, and results are kept as packed bits, so and / or / not over 10 million
 profiles cost a few microseconds. Chunks run on a thread pool (NumPy releases the GIL).
-Measured against Polars and DuckDB in docs/PERFORMANCE.md.
+Measured against Polars and DuckDB in docs/PERFORMANCE.md (bench/alternatives.py).
 """
 
 from __future__ import annotations
