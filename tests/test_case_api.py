@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from onething.cases.demo import DEMO_PDF
 from onething.catalog.schemas import FieldType
 from onething.config import get_settings
+from onething.core.ids import make_id_number
 
 Headers = dict[str, str]
 PERSON, ENTERPRISE = "410103198506123014", "91410103MA9G5K3D2U"
@@ -56,6 +57,9 @@ def fill(field: dict[str, Any]) -> str:
         return "3"
     if kind == FieldType.phone:
         return "13800000000"
+    if kind == FieldType.id_number and field["key"].startswith("child"):
+        # the newborn's number carries the birth date the form gives
+        return make_id_number("410103", dt.date.fromisoformat(KNOWN["child_birth_date"]), 1)
     if kind == FieldType.id_number:
         return PERSON
     if kind == FieldType.uscc:

@@ -492,5 +492,32 @@ def policies_for(
         console.print(f"  ✘ {n['name']}：{'；'.join(n['unmet'])}")
 
 
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help="怎么说都行：生了孩子要办什么、开奶茶店、xsecs")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    limit: Annotated[int, typer.Option(help="最多几条")] = 10,
+) -> None:
+    """Search bundles, items, guides, FAQs and policies the way people ask."""
+    from onething.db import transaction
+    from onething.guidance.search import KIND_LABELS
+    from onething.guidance.service import search_catalog
+
+    with transaction() as session:
+        hits = search_catalog(session, query, limit)
+    if as_json:
+        _print_json(
+            [
+                {"kind": h.kind, "name": h.name, "score": h.score, "code": h.code, "url": h.url}
+                for h in hits
+            ]
+        )
+        return
+    if not hits:
+        console.print("没有找到相关的事项，换个说法试试，或拨打 12345 咨询。")
+    for h in hits:
+        console.print(f"[{KIND_LABELS[h.kind]}] {h.name}  [dim]{h.score:.2f}[/]", highlight=False)
+
+
 if __name__ == "__main__":
     app()

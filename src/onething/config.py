@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     """How often `onething serve` matches every policy against every profile (birthdays and new
     benefit periods change eligibility without any data change); 0 turns it off."""
 
+    llm_url: str = ""
+    """Empty: Q&A answers in the guides' own words. Otherwise an OpenAI-compatible endpoint
+    (e.g. http://127.0.0.1:8080/v1) that rephrases the retrieved passages, with citations."""
+    llm_model: str = "qwen2.5-7b-instruct"
+    llm_api_key: str = ""
+    llm_timeout_seconds: float = 20.0
+
     smtp_host: str = ""
     """Empty: no e-mail. Notifications always go to the database and the log."""
     smtp_port: int = 25

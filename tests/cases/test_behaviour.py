@@ -16,6 +16,7 @@ from onething.cases.states import CASE_MACHINE, TASK_MACHINE
 from onething.core.audit import AuditEvent, seal_now, verify_chain
 from onething.core.errors import DomainError
 from onething.core.workdays import WorkCalendar
+from onething.profiles.service import set_reuse_consent
 from tests.cases import builders as b
 
 CAL = WorkCalendar()
@@ -281,7 +282,7 @@ def test_resubmission_keeps_the_number_and_shows_what_changed(db: Session) -> No
     assert len(b.notifications(db, "window", "cases.resubmit", case)) == 1
 
 
-def test_prefill_takes_the_account_then_the_last_submitted_case(db: Session) -> None:
+def test_prefill_takes_the_account_then_with_consent_the_last_submitted_case(db: Session) -> None:
     person = b.new_person(db)
     fresh, _ = apply.create_draft(db, person, b.actor(person), bundle_code="newborn")
     assert fresh.form == {
@@ -300,10 +301,16 @@ def test_prefill_takes_the_account_then_the_last_submitted_case(db: Session) -> 
     )
     b.submit(db, earlier)
 
+    without, _ = apply.create_draft(db, person, b.actor(person), bundle_code="newborn")
+    assert "father_name" not in without.form, "no reuse of earlier cases without consent"
+
+    set_reuse_consent(db, b.actor(person), person, True)
     again, _ = apply.create_draft(db, person, b.actor(person), bundle_code="newborn")
     assert again.form["father_name"] == "张伟"
     assert again.form["mother_id_number"] == b.OTHER_PERSON
-    assert again.form["child_name"] == "张小宝"
+    # The earlier case was about another child: nothing about the child is carried over.
+    assert "child_name" not in again.form
+    assert "child_id_number" not in again.form
     # The account's own data comes first; an unsubmitted draft is never a source.
     assert again.form["applicant_phone"] == "13700001111"
     assert again.form["household_head_name"] == "张伟"

@@ -8,9 +8,19 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from onething.accounts import service
+from onething.accounts.models import UserKind
 from onething.config import get_settings
 from onething.core.errors import DomainError
-from onething.web.deps import SESSION_COOKIE, CsrfChecked, CurrentUser, Db, MaybeUser, request_actor
+from onething.profiles import service as profiles
+from onething.web.deps import (
+    SESSION_COOKIE,
+    Applicant,
+    CsrfChecked,
+    CurrentUser,
+    Db,
+    MaybeUser,
+    request_actor,
+)
 from onething.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -111,5 +121,15 @@ def register(
 
 
 @router.get("/me", response_class=HTMLResponse)
-def my_account(request: Request, user: CurrentUser) -> Response:
-    return render(request, "me.html", {}, user=user)
+def my_account(request: Request, db: Db, user: CurrentUser) -> Response:
+    profile = None if user.kind == UserKind.staff else profiles.get_profile_of_user(db, user)
+    return render(request, "me.html", {"profile": profile}, user=user)
+
+
+@router.post("/me/consent", dependencies=[CsrfChecked])
+def my_consent(
+    request: Request, db: Db, user: Applicant, reuse: Annotated[str, Form()] = ""
+) -> Response:
+    """授权复用: pre-fill forms from my profile and earlier cases, or stop doing so."""
+    profiles.set_reuse_consent(db, request_actor(request, user), user, reuse == "yes")
+    return RedirectResponse("/me#consent", status_code=303)

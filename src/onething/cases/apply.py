@@ -12,11 +12,18 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from onething.accounts.models import User, UserKind
 from onething.cases import service as cs
-from onething.cases.forms import Problem, check_form, normalise_values, prefill, problems_error
+from onething.cases.forms import (
+    Problem,
+    check_form,
+    known_facts,
+    normalise_values,
+    prefill,
+    problems_error,
+)
 from onething.cases.models import Case, CaseCounter, CaseMaterial, CaseSubmission, CorrectionNotice
 from onething.cases.states import CASE_MACHINE, DECIDED_TASK_STATES, CaseState, Delivery, Party
 from onething.catalog import service as catalog
@@ -307,13 +314,21 @@ def current_files(case: Case) -> dict[str, list[CaseMaterial]]:
     return out
 
 
+def form_problems(case: Case, resolved: ResolvedBundle, values: Mapping[str, str]) -> list[Problem]:
+    """The form's checks with what the platform knows of the applicant (the same facts that
+    pre-filled it), so the applicant and the window see the same result."""
+    session = object_session(case)
+    known = known_facts(session, case.applicant) if session is not None else {}
+    return check_form(resolved.fields, values, known)
+
+
 def pre_review(case: Case, resolved: ResolvedBundle | None = None) -> PreReview:
     """智能预审, the checks both the applicant and the window see before anything is decided."""
     resolved = resolved or cs.resolution(case)
     review = PreReview()
     if case.bundle is not None:
         review.problems.extend(_unanswered(case.bundle, case.answers))
-    review.problems.extend(check_form(resolved.fields, case.form))
+    review.problems.extend(form_problems(case, resolved, case.form))
     files = current_files(case)
     for need in resolved.materials:
         m = need.material

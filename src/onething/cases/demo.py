@@ -19,6 +19,7 @@ from onething.cases.forms import check_field
 from onething.cases.models import Case, ItemTask
 from onething.catalog.schemas import FieldType, FormField
 from onething.core.audit import Actor
+from onething.core.ids import make_id_number
 from onething.core.workdays import local_date
 from onething.db import utcnow
 
@@ -37,7 +38,9 @@ _TEXT = {
 
 def sample_value(f: FormField, user: User, today: dt.date) -> str:
     """A plausible value for a demo form; checked with the same rules as a real submission."""
-    if f.type == FieldType.id_number:
+    if f.type == FieldType.id_number and f.key.startswith("child"):
+        value = make_id_number("410103", today - dt.timedelta(days=3), 1)  # born that day
+    elif f.type == FieldType.id_number:
         value = user.login if user.kind == "person" else "410103198506123014"
     elif f.type == FieldType.uscc:
         value = user.login.upper() if user.kind == "enterprise" else "91410103MA9G5K3D2U"

@@ -24,7 +24,6 @@ from starlette.datastructures import UploadFile as PostedFile
 from onething.accounts.models import User
 from onething.cases import apply, deadlines, review, window
 from onething.cases import service as cs
-from onething.cases.forms import check_form
 from onething.cases.models import Case, ItemTask
 from onething.cases.states import (
     ALERT_LABELS,
@@ -145,7 +144,13 @@ def _notice_requests(case: Case, db: Session) -> dict[str, str]:
 
 @router.get("/apply/{bundle_code}", response_class=HTMLResponse)
 def apply_page(bundle_code: str, request: Request, db: Db, user: Applicant) -> Response:
-    return _apply_page(request, user, catalog.load_bundle(db, bundle_code))
+    """Answers may arrive pre-selected (智能导办: `?answer.outdoor_sign=yes`); the applicant
+    confirms each one before the application starts."""
+    bundle = catalog.load_bundle(db, bundle_code)
+    doc = catalog.bundle_schema(bundle)
+    chosen = {s.key: request.query_params.getlist(f"answer.{s.key}") for s in doc.situations}
+    chosen = {key: values for key, values in chosen.items() if values}
+    return _apply_page(request, user, bundle, chosen, inferred=bool(chosen))
 
 
 def _apply_page(
@@ -155,11 +160,13 @@ def _apply_page(
     chosen: Mapping[str, list[str]] | None = None,
     missing: list[str] | None = None,
     status: int = 200,
+    inferred: bool = False,
 ) -> Response:
     ctx = {
         "bundle": bundle,
         "doc": catalog.bundle_schema(bundle),
         "chosen": chosen or {},
+        "inferred": inferred,
         "missing": missing or [],
         "wrong_kind": bundle.target != user.kind,
         # One key per page view: a double click on 开始填写 makes one draft, not two.
@@ -227,8 +234,12 @@ def _edit_page(
     beside empty fields only once the applicant has tried to submit."""
     resolved = cs.resolution(case)
     values = case.form if values is None else values
-    field_problems = check_form(resolved.fields, values)
-    other_problems = [p for p in apply.pre_review(case, resolved).problems if p.kind != "field"]
+    field_problems = apply.form_problems(case, resolved, values)
+    other_problems = [
+        p
+        for p in apply.pre_review(case, resolved).problems
+        if p.kind not in ("field", "consistency")
+    ]
     errors = {p.key: p.message for p in field_problems if show_all or values.get(p.key)}
     if error is not None and error.field:
         errors.setdefault(error.field, error.message)
@@ -239,7 +250,12 @@ def _edit_page(
         "delivery": case.delivery if delivery is None else delivery,
         "field_errors": errors,
         "material_errors": material_errors or {},
-        "problems": [*field_problems, *other_problems],
+        # Empty fields are not listed before the first attempt to submit (no nagging).
+        "problems": [
+            *(p for p in field_problems if show_all or values.get(p.key)),
+            *other_problems,
+        ],
+        "complete": not field_problems and not other_problems,
         "files": apply.current_files(case),
         "fix": _notice_requests(case, db),
         "notice": window.latest_notice(db, case)

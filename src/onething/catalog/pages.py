@@ -91,16 +91,6 @@ def item_page(code: str, request: Request, db: Db, user: MaybeUser) -> Response:
     return render(request, "item.html", ctx, user=user)
 
 
-@router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, db: Db, user: MaybeUser, q: str = "") -> Response:
-    ctx = _region_ctx(request, db)
-    q = q.strip()[:100]
-    bundles = service.search_bundles(db, q, str(ctx["region_code"])) if q else []
-    items = service.list_items(db, query=q, region_code=str(ctx["region_code"]))[1] if q else []
-    ctx.update(q=q, bundles=bundles, items=items)
-    return render(request, "search.html", ctx, user=user)
-
-
 # ---------------------------------------------------------------- administration
 
 

@@ -46,6 +46,13 @@ def _known_address(code: str) -> bool:
     return any("county" in props for _, props in numdb.get("cn/loc").info(code))
 
 
+def make_id_number(region: str, born: dt.date, serial: int) -> str:
+    """A valid 公民身份号码 (demo and test data): 6-digit region, birth date, 3-digit serial
+    (odd for men), check digit."""
+    body = f"{region[:6]}{born:%Y%m%d}{serial % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")  # stdnum skips the last character
+
+
 def birth_date_of(id_number: str) -> dt.date:
     return ric.get_birth_date(id_number)
 

@@ -19,6 +19,7 @@ from onething.policies.schemas import (
     MODE_LABELS,
     AnswerIn,
     AnswerOut,
+    ConsentIn,
     ConsultationOut,
     GrantOut,
     Mode,
@@ -132,6 +133,7 @@ def profile_out(p: Profile) -> ProfileOut:
         region_code=p.region_code,
         values=p.values,
         sources=p.sources,
+        reuse_consent=p.reuse_consent,
         updated_at=p.updated_at,
     )
 
@@ -184,6 +186,14 @@ def ask(
 def my_profile(request: Request, db: Db, user: Applicant) -> ProfileOut:
     """一人一档 / 一企一档: what the platform holds on you, each value with its source."""
     return profile_out(profiles.ensure_profile_for_user(db, request_actor(request, user), user))
+
+
+@router.put("/me/consent", response_model=ProfileOut)
+def my_consent(body: ConsentIn, request: Request, db: Db, user: Applicant) -> ProfileOut:
+    """Allow (or stop) pre-filling application forms from your profile and earlier cases."""
+    return profile_out(
+        profiles.set_reuse_consent(db, request_actor(request, user), user, body.reuse)
+    )
 
 
 @router.get("/me/policies", response_model=MyPoliciesOut)

@@ -28,7 +28,7 @@ from onething.policies.rules import Node, check_conditions
 from onething.policies.schemas import OfflinePolicy
 from onething.profiles.attributes import AttrType, load_dictionary
 
-TEXT_TYPES = (AttrType.enum, AttrType.region, AttrType.code, AttrType.bool)
+TEXT_TYPES = (AttrType.enum, AttrType.region, AttrType.code, AttrType.text, AttrType.bool)
 
 
 def read_profiles(path: Path, on: dt.date) -> engine.ProfileTable:

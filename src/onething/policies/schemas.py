@@ -241,7 +241,13 @@ class ProfileOut(BaseModel):
     region_code: str
     values: dict[str, Any]
     sources: dict[str, Any]
+    reuse_consent: bool
+    """Forms may be pre-filled from this profile and earlier cases."""
     updated_at: dt.datetime
+
+
+class ConsentIn(BaseModel):
+    reuse: bool
 
 
 class ProfileValuesIn(BaseModel):

@@ -36,6 +36,7 @@ class AttrType(StrEnum):
     date = "date"
     region = "region"
     code = "code"
+    text = "text"
 
 
 TYPE_LABELS = {
@@ -46,11 +47,12 @@ TYPE_LABELS = {
     AttrType.date: "日期",
     AttrType.region: "行政区划代码",
     AttrType.code: "分类代码",
+    AttrType.text: "文字",
 }
 
 NUMERIC = frozenset({AttrType.int, AttrType.decimal})
 ORDERED = frozenset({AttrType.int, AttrType.decimal, AttrType.date})
-TEXTUAL = frozenset({AttrType.enum, AttrType.region, AttrType.code})
+TEXTUAL = frozenset({AttrType.enum, AttrType.region, AttrType.code, AttrType.text})
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,18 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from stdnum.cn import ric, uscc
+from stdnum.cn import uscc
 
 from onething.core.audit import SYSTEM
+from onething.core.ids import make_id_number
 from onething.profiles.attributes import ProfileKind
 from onething.profiles.models import Profile
-from onething.profiles.service import create_profile, ensure_profile_for_user, set_values
+from onething.profiles.service import (
+    create_profile,
+    ensure_profile_for_user,
+    set_reuse_consent,
+    set_values,
+)
 
 PERSONS = 1500
 ENTERPRISES = 300
@@ -164,12 +170,6 @@ ACCOUNT_PROFILES = (
 )
 
 
-def _id_number(rng: random.Random, region: str, birth: dt.date, male: bool) -> str:
-    serial = rng.randrange(0, 500) * 2 + (1 if male else 0)
-    body = f"{region[:6]}{birth:%Y%m%d}{serial:03d}"
-    return body + ric.calc_check_digit(body + "0")  # the function skips the last character
-
-
 def _uscc(rng: random.Random, n: int) -> str:
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     tail = "".join(rng.choice(alphabet) for _ in range(8))
@@ -293,7 +293,8 @@ def _person(rng: random.Random) -> tuple[str, str, dict[str, Any]]:
             "雨桐",
         ]
     )
-    return _id_number(rng, hukou if hukou.isdigit() else "410103", birth, male), name, v
+    serial = rng.randrange(0, 500) * 2 + (1 if male else 0)
+    return make_id_number(hukou, birth, serial), name, v
 
 
 def _enterprise(rng: random.Random, n: int) -> tuple[str, str, dict[str, Any]]:
@@ -373,6 +374,7 @@ def seed_demo_profiles(session: Session) -> int:
         profile = ensure_profile_for_user(session, SYSTEM, user)
         if not profile.sources or set(profile.sources) <= {"birth_date", "gender"}:
             set_values(session, SYSTEM, profile, demo.values, "演示数据（部门共享）", rematch=False)
+            set_reuse_consent(session, SYSTEM, user, True)
     if session.scalar(select(func.count()).where(Profile.user_id.is_(None))):
         return made  # the population is there already
     existing = set(session.scalars(select(Profile.subject_key)))

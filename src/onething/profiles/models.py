@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onething.db import Base, utcnow
@@ -31,4 +31,7 @@ class Profile(Base):
     """Where the subject belongs (户籍地 / 注册地), 12 digits: scopes staff access."""
     values: Mapped[dict[str, Any]]
     sources: Mapped[dict[str, Any]]
+    reuse_consent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """The holder allows forms to be pre-filled from this profile and earlier cases."""
+    reuse_consent_at: Mapped[dt.datetime | None]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

@@ -229,3 +229,23 @@ def read_profile(session: Session, actor: Actor, user: User, profile_id: int) ->
             region_code=profile.region_code,
         )
     return profile
+
+
+def set_reuse_consent(session: Session, actor: Actor, user: User, allow: bool) -> Profile:
+    """The holder allows (or stops) pre-filling forms from the profile and earlier cases."""
+    profile = ensure_profile_for_user(session, actor, user)
+    if profile.reuse_consent == allow:
+        return profile
+    profile.reuse_consent = allow
+    profile.reuse_consent_at = utcnow()
+    record_event(
+        session,
+        "profiles:profile:consent_given" if allow else "profiles:profile:consent_withdrawn",
+        "profile",
+        profile.id,
+        actor,
+        before={"reuse_consent": not allow},
+        after={"reuse_consent": allow},
+        region_code=profile.region_code,
+    )
+    return profile
