@@ -128,7 +128,8 @@ def build_index(docs: Sequence[Doc]) -> Index:
     bm25.index(corpus, show_progress=False)
     vocab = {t for tokens in corpus for t in tokens if not t.startswith("§")}
     index = Index(list(docs), bm25, vocab)
-    name_terms = {w for d in docs for w in lang.words(d.name) if len(w) >= 2 and has_han(w)}
+    named = [d for d in docs if d.kind in ("bundle", "item", "policy")]
+    name_terms = {w for d in named for w in lang.words(d.name) if len(w) >= 2 and has_han(w)}
     name_terms |= set(lang.synonyms.values())
     for term in name_terms:
         index.by_pinyin.setdefault(pinyin_of(term), set()).add(term)
@@ -265,7 +266,7 @@ def search(
     if not any(index.docs[i].kind == "item" for i in named):
         wants_all = any(cue in q for cue in BUNDLE_CUES)
         hits = _bundles_first(index, hits, set(reading.terms), wants_all)
-    words = tuple(t for t in reading.terms if not t.startswith("§"))
+    words = tuple(t for t in reading.terms if not t.startswith("§") and len(t) >= 2)
     out = []
     for i in hits[:limit]:
         d = index.docs[i]

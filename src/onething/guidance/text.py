@@ -132,6 +132,8 @@ STOPWORDS = frozenset(
         "吗？",
     ]
 )
+PLACES = frozenset(["二七区", "二七", "郑州", "郑州市", "河南", "河南省", "本市", "本区", "我市"])
+"""Where the platform serves says nothing about what is asked: not searched on."""
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _LETTERS = re.compile(r"[a-z]+")
@@ -167,7 +169,7 @@ class Language:
         freq = self.tokenizer.FREQ
         for w in self.tokenizer.lcut_for_search(normalise(text)):
             w = w.strip()
-            if not w or w in STOPWORDS or _PUNCT.fullmatch(w):
+            if not w or w in STOPWORDS or w in PLACES or _PUNCT.fullmatch(w):
                 continue
             out.append(w)
             # jieba's search mode yields the 2- and 3-character parts of a long word; the
