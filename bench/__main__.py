@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bench.cases import cases_per_second
 from bench.policies import main as policies_bench
+from bench.search import main as search_bench
 from onething.catalog import service
 from onething.core import migrate
 from onething.core.workdays import WorkCalendar
@@ -76,6 +77,7 @@ def main() -> None:
         n += 1
     _rate("add_working_days(date, 20)", n, time.perf_counter() - start)
     policies_bench()
+    search_bench()
 
 
 def _postgres_cases() -> None:

@@ -108,6 +108,7 @@ class Index:
     names: dict[str, list[int]] = field(default_factory=dict)
     """a bundle's or item's name without its bracketed part → the documents"""
     name_words: list[frozenset[str]] = field(default_factory=list)
+    longest_name: int = 0
     weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
@@ -156,8 +157,9 @@ def build_index(docs: Sequence[Doc]) -> Index:
         if d.kind in ("bundle", "item"):
             base = re.sub(r"[（(].*?[）)]", "", d.name).strip()
             if len(base) >= 4:
-                index.names.setdefault(base, []).append(i)
+                index.names.setdefault(base.lower(), []).append(i)
     index.name_words = [frozenset(lang.words(d.name)) for d in docs]
+    index.longest_name = max((len(n) for n in index.names), default=0)
     index.weights = np.array([KIND_WEIGHT[d.kind] for d in docs])
     return index
 
@@ -241,9 +243,13 @@ def search(
         return []
     reading = read_query(index, query)
     scores = np.zeros(len(index.docs))
-    known = [(t, w) for t, w in reading.terms.items() if t in index.bm25.vocab_dict]
-    for term, weight in known:
-        scores += weight * index.bm25.get_scores([term])
+    by_weight: dict[float, list[str]] = defaultdict(list)
+    for term, weight in reading.terms.items():
+        if term in index.bm25.vocab_dict:
+            by_weight[weight].append(term)
+    for weight, terms in by_weight.items():
+        # one pass over the documents per weight: bm25s sums the terms' scores
+        scores += weight * index.bm25.get_scores(terms)
     if not scores.any() and not reading.initials_docs:
         return []
     scores *= index.weights
@@ -254,14 +260,23 @@ def search(
         for i in index.events.get(term, []):
             scores[i] = scores[i] * EVENT_BOOST + top * 0.3
     q = normalise(query)
-    named = [i for name, docs in index.names.items() if name.lower() in q for i in docs]
+    named = [
+        i
+        for size in range(4, min(len(q), index.longest_name) + 1)
+        for start in range(len(q) - size + 1)
+        for i in index.names.get(q[start : start + size], [])
+    ]
     for i in named:
         # the person named the service itself ("只办食品经营许可证"): it comes first
         scores[i] += top * 1.0
     if kinds is not None:
         wanted = set(kinds)
         scores[[i for i, d in enumerate(index.docs) if d.kind not in wanted]] = 0
-    order = np.argsort(-scores)[: max(limit * 3, limit)]
+    keep = min(len(scores), limit * 3)
+    best = (
+        np.argpartition(-scores, keep - 1)[:keep] if keep < len(scores) else np.arange(len(scores))
+    )
+    order = best[np.argsort(-scores[best], kind="stable")]
     hits = [i for i in order if scores[i] > 0]
     if not any(index.docs[i].kind == "item" for i in named):
         wants_all = any(cue in q for cue in BUNDLE_CUES)

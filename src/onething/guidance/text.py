@@ -264,6 +264,7 @@ def language() -> Language:
     return lang
 
 
+@lru_cache(maxsize=200_000)
 def pinyin_of(text: str) -> str:
     """Toneless pinyin without spaces: 出生 → chusheng."""
     return "".join(lazy_pinyin(text, errors="ignore"))
