@@ -51,6 +51,7 @@ from onething.web.deps import (
     Db,
     PostedForm,
     StaffUser,
+    attempt,
     request_actor,
 )
 from onething.web.downloads import attachment_response
@@ -88,20 +89,6 @@ def _page(
 
 def _see_other(url: str) -> Response:
     return RedirectResponse(url, status_code=303)
-
-
-def _attempt(db: Session, action: Callable[[], object]) -> DomainError | None:
-    """Run one service call in a savepoint. A refusal the person can put right comes back to
-    be shown on the same page with only that call undone, so what the request did before it
-    (a saved draft) is kept; 'not allowed' and 'not found' still go to the error page."""
-    try:
-        with db.begin_nested():
-            action()
-    except DomainError as exc:
-        if exc.status in (401, 403, 404):
-            raise
-        return exc
-    return None
 
 
 def _text(form: FormData, name: str) -> str:
@@ -285,7 +272,7 @@ def save_case(
     actor = request_actor(request, user)
     values, delivery = _prefixed(form, "field."), _prefixed(form, "delivery.")
     draft = apply.Draft(form=values, delivery=delivery)
-    error = _attempt(db, partial(apply.update_draft, db, case, user, actor, draft))
+    error = attempt(db, partial(apply.update_draft, db, case, user, actor, draft))
     if error is not None:
         return _edit_page(
             request,
@@ -304,7 +291,7 @@ def save_case(
     if material_errors:
         return _edit_page(request, db, user, case, status=422, material_errors=material_errors)
     if action == "submit":
-        error = _attempt(db, partial(apply.submit, db, case, user, actor))
+        error = attempt(db, partial(apply.submit, db, case, user, actor))
         if error is not None:
             return _edit_page(
                 request, db, user, case, status=error.status, error=error, show_all=True
@@ -327,7 +314,7 @@ def _upload_files(
         upload = partial(
             apply.upload_material, db, case, user, actor, key, value.file, value.filename
         )
-        error = _attempt(db, upload)
+        error = attempt(db, upload)
         if error is not None:
             errors[key] = f"{value.filename}：{error.message}"
     return errors
@@ -349,7 +336,7 @@ def upload_material(
         file.file,
         file.filename or "",
     )
-    error = _attempt(db, upload)
+    error = attempt(db, upload)
     if error is not None:
         errors = {key: f"{file.filename}：{error.message}"}
         return _edit_page(request, db, user, case, status=error.status, material_errors=errors)
@@ -395,7 +382,7 @@ def withdraw_case(
 ) -> Response:
     case = cs.load_case(db, case_id, user, lock=True)
     actor = request_actor(request, user)
-    error = _attempt(db, partial(apply.withdraw, db, case, user, actor, reason))
+    error = attempt(db, partial(apply.withdraw, db, case, user, actor, reason))
     if error is not None:
         return _case_page(request, db, user, case, status=error.status, error=error)
     return _see_other(f"/my/cases/{case.id}")
@@ -542,7 +529,7 @@ def window_accept(
     case = cs.load_case(db, case_id, user, lock=True)
     actor = request_actor(request, user)
     act = partial(window.accept, db, case, user, actor, expected_version=version)
-    return _window_decided(request, db, user, case, _attempt(db, act))
+    return _window_decided(request, db, user, case, attempt(db, act))
 
 
 @router.post("/window/cases/{case_id}/refuse", dependencies=[CsrfChecked])
@@ -557,7 +544,7 @@ def window_refuse(
     case = cs.load_case(db, case_id, user, lock=True)
     actor = request_actor(request, user)
     act = partial(window.refuse, db, case, user, actor, reason, expected_version=version)
-    return _window_decided(request, db, user, case, _attempt(db, act))
+    return _window_decided(request, db, user, case, attempt(db, act))
 
 
 @router.post("/window/cases/{case_id}/correction", dependencies=[CsrfChecked])
@@ -581,7 +568,7 @@ def window_correction(
         checklist.note,
         expected_version=version,
     )
-    error = _attempt(db, act)
+    error = attempt(db, act)
     if error is not None:
         checklist.explain(error)
     return _window_decided(request, db, user, case, error, checklist)
@@ -606,7 +593,7 @@ def window_deliver(
         tracking_number=tracking_number,
         expected_version=version,
     )
-    return _window_decided(request, db, user, case, _attempt(db, act))
+    return _window_decided(request, db, user, case, attempt(db, act))
 
 
 # ---------------------------------------------------------------- departments
@@ -665,7 +652,7 @@ def _task_decided(
     posted: Mapping[str, str] | None = None,
 ) -> Response:
     task = cs.load_task(db, task_id, user)
-    error = _attempt(db, partial(act, task, request_actor(request, user)))
+    error = attempt(db, partial(act, task, request_actor(request, user)))
     if error is None:
         return _see_other(f"/dept/tasks/{task.id}")
     return _task_page(request, db, user, task, status=error.status, error=error, posted=posted)

@@ -54,6 +54,7 @@ from onething.web.deps import (
     Db,
     MaybeUser,
     StaffUser,
+    attempt,
     request_actor,
     require_roles,
 )
@@ -207,19 +208,6 @@ def _see_other(url: str, flash: str | None = None) -> Response:
     return response
 
 
-def _attempt(db: Session, action: Callable[[], object]) -> DomainError | None:
-    """One service call in a savepoint; a refusal the person can put right is returned to be
-    shown on the same page, 'not allowed' and 'not found' still go to the error page."""
-    try:
-        with db.begin_nested():
-            action()
-    except DomainError as exc:
-        if exc.status in (401, 403, 404):
-            raise
-        return exc
-    return None
-
-
 def _today() -> dt.date:
     return local_date(utcnow())
 
@@ -356,7 +344,7 @@ def consult(
 ) -> Response:
     policy = ps.load_policy(db, code)
     act = partial(outcomes.ask, db, request_actor(request, user), user, policy, question)
-    error = _attempt(db, act)
+    error = attempt(db, act)
     if error is not None:
         return _policy_page(
             request, db, user, policy, status=error.status, error=error, question=question
@@ -412,7 +400,7 @@ def apply_push(
 ) -> Response:
     push = outcomes.load_own_push(db, user, push_id)
     act = partial(outcomes.apply_push, db, request_actor(request, user), user, push, note)
-    error = _attempt(db, act)
+    error = attempt(db, act)
     if error is not None:
         return _push_page(request, db, user, push, status=error.status, error=error, note=note)
     return _see_other(
@@ -424,7 +412,7 @@ def apply_push(
 def dismiss_push(push_id: int, request: Request, db: Db, user: Applicant) -> Response:
     push = outcomes.load_own_push(db, user, push_id)
     act = partial(outcomes.dismiss_push, db, request_actor(request, user), user, push)
-    error = _attempt(db, act)
+    error = attempt(db, act)
     if error is not None:
         return _push_page(request, db, user, push, status=error.status, error=error)
     return _see_other(f"/policies/pushes/{push.id}", "已记录：您不需要这项政策。")
@@ -534,7 +522,7 @@ def _decided(
 ) -> Response:
     """Run the one service call; back to the policy with a message, or the same page with
     the refusal next to the form `at`."""
-    error = _attempt(db, act)
+    error = attempt(db, act)
     if error is not None:
         return _admin_page(
             request,
@@ -733,7 +721,7 @@ def admin_edit(
     saved: list[tuple[Policy, str]] = []
     if doc is not None:
         act = partial(ps.save_policy, db, request_actor(request, user), doc)
-        error = _attempt(db, lambda: saved.append(act()))
+        error = attempt(db, lambda: saved.append(act()))
         if error is not None:
             problems = [error.message, *(_detail_line(d) for d in error.details)]
     if problems or not saved:

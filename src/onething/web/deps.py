@@ -143,3 +143,17 @@ def region_of(request: Request) -> str:
     if code.isdigit() and len(code) == 12:
         return code
     return get_settings().default_region
+
+
+def attempt(db: Session, action: Callable[[], object]) -> DomainError | None:
+    """Run one service call in a savepoint. A refusal the person can put right comes back to
+    be shown on the same page with only that call undone, so what the request did before it
+    (a saved draft) is kept; 'not allowed' and 'not found' still go to the error page."""
+    try:
+        with db.begin_nested():
+            action()
+    except DomainError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        return exc
+    return None
