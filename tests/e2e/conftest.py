@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -91,3 +92,15 @@ def page(browser: object) -> Iterator[object]:
 def shot(page: object, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def login(page: Any, base: str, login: str) -> None:
+    """Log in through the login page as a person would, with the demo password."""
+    from playwright.sync_api import expect
+
+    page.context.clear_cookies()
+    page.goto(base + "/login")
+    page.get_by_label("公民身份号码 / 统一社会信用代码 / 工作人员账号").fill(login)
+    page.get_by_label("密码").fill("onething2026")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("button", name="退出")).to_be_visible()

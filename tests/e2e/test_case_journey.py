@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import login, shot
 
 pytestmark = pytest.mark.browser
 
@@ -61,27 +61,16 @@ REQUIRED_MATERIALS = [
 ]
 
 
-def _login(page: Any, base: str, login: str) -> None:
-    from playwright.sync_api import expect
-
-    page.context.clear_cookies()
-    page.goto(base + "/login")
-    page.get_by_label("公民身份号码 / 统一社会信用代码 / 工作人员账号").fill(login)
-    page.get_by_label("密码").fill("onething2026")
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("button", name="退出")).to_be_visible()
-
-
 def _open_task(page: Any, base: str, number: str, item: str) -> None:
     page.goto(base + "/dept/tasks")
     row = page.locator("#inbox tbody tr").filter(has_text=number).filter(has_text=item)
     row.get_by_role("link").click()
 
 
-def _approve(page: Any, base: str, login: str, number: str, item: str) -> None:
+def _approve(page: Any, base: str, account: str, number: str, item: str) -> None:
     from playwright.sync_api import expect
 
-    _login(page, base, login)
+    login(page, base, account)
     _open_task(page, base, number, item)
     page.get_by_role("button", name="签收", exact=True).click()
     expect(page.locator("#task-state")).to_have_text("审查中")
@@ -94,7 +83,7 @@ def test_enterprise_opens_a_restaurant_as_one_thing(live_server: str, page: Any)
     from playwright.sync_api import expect
 
     base = live_server
-    _login(page, base, ENTERPRISE)
+    login(page, base, ENTERPRISE)
     page.goto(base + "/bundles/food_business")
     page.get_by_role("link", name="在线申请").click()
     for label in ANSWERS:
@@ -125,7 +114,7 @@ def test_enterprise_opens_a_restaurant_as_one_thing(live_server: str, page: Any)
     case_url = page.url
     shot(page, "case_submitted")
 
-    _login(page, base, "window")
+    login(page, base, "window")
     page.goto(base + "/window")
     shot(page, "window_queue")
     page.locator("#queue tbody tr").filter(has_text=number).get_by_role("link").click()
@@ -137,7 +126,7 @@ def test_enterprise_opens_a_restaurant_as_one_thing(live_server: str, page: Any)
     page.get_by_role("button", name="发送一次性告知").click()
     expect(page.get_by_text("待补正").first).to_be_visible()
 
-    _login(page, base, ENTERPRISE)
+    login(page, base, ENTERPRISE)
     page.goto(base + "/my/cases")
     page.locator("table.list tbody tr").filter(has_text=number).get_by_role(
         "link", name="去补正"
@@ -149,7 +138,7 @@ def test_enterprise_opens_a_restaurant_as_one_thing(live_server: str, page: Any)
     page.get_by_role("button", name="提交申请").click()
     expect(page.locator("#case-state")).to_have_text("待受理")
 
-    _login(page, base, "window")
+    login(page, base, "window")
     page.goto(base + "/window")
     page.locator("#queue tbody tr").filter(has_text=number).get_by_role("link").click()
     expect(page.locator("#changes")).to_contain_text("餐饮服务；食品销售")
@@ -157,7 +146,7 @@ def test_enterprise_opens_a_restaurant_as_one_thing(live_server: str, page: Any)
     page.get_by_role("button", name="受理", exact=True).click()
     expect(page.get_by_text("已受理，审批中").first).to_be_visible()
 
-    _login(page, base, "scjg")
+    login(page, base, "scjg")
     page.goto(base + "/dept/tasks")
     inbox = page.locator("#inbox tbody tr").filter(has_text=number)
     expect(inbox.filter(has_text="企业设立登记")).to_have_count(1)
@@ -175,14 +164,14 @@ def test_enterprise_opens_a_restaurant_as_one_thing(live_server: str, page: Any)
     _approve(page, base, "scjg", number, "食品经营许可")
     _approve(page, base, "cgj", number, "户外招牌设施设置")
 
-    _login(page, base, "window")
+    login(page, base, "window")
     page.goto(base + "/window?state=completed")
     page.locator("#queue tbody tr").filter(has_text=number).get_by_role("link").click()
     expect(page.locator("#deliver")).to_contain_text("食品经营许可证")
     page.get_by_role("button", name="出件").click()
     expect(page.get_by_text("已出件").first).to_be_visible()
 
-    _login(page, base, ENTERPRISE)
+    login(page, base, ENTERPRISE)
     page.goto(case_url)
     expect(page.locator("#case-state")).to_have_text("已出件")
     expect(page.get_by_role("heading", name="办理结果")).to_be_visible()
@@ -192,7 +181,7 @@ def test_enterprise_opens_a_restaurant_as_one_thing(live_server: str, page: Any)
     expect(page.locator("#nav-messages .badge")).to_be_visible()
     shot(page, "case_delivered")
 
-    _login(page, base, "supervisor")
+    login(page, base, "supervisor")
     page.get_by_role("link", name="超期督办").click()
     expect(page.get_by_role("heading", name="超期督办")).to_be_visible()
     shot(page, "supervision")

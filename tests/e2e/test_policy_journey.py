@@ -7,29 +7,18 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import login, shot
 
 pytestmark = pytest.mark.browser
 
 ZHANG_WEI = "410103198506123014"
 
 
-def _login(page: Any, base: str, login: str) -> None:
-    from playwright.sync_api import expect
-
-    page.context.clear_cookies()
-    page.goto(base + "/login")
-    page.get_by_label("公民身份号码 / 统一社会信用代码 / 工作人员账号").fill(login)
-    page.get_by_label("密码").fill("onething2026")
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("button", name="退出")).to_be_visible()
-
-
 def test_a_person_submits_his_prefilled_application(live_server: str, page: Any) -> None:
     from playwright.sync_api import expect
 
     base = live_server
-    _login(page, base, ZHANG_WEI)
+    login(page, base, ZHANG_WEI)
     page.get_by_role("link", name="张伟").click()
     page.get_by_role("link", name="我能享受哪些政策").click()
     expect(page.get_by_role("heading", name="我能享受哪些政策", exact=True)).to_be_visible()

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import shot
-from tests.e2e.test_policy_journey import _login
+from tests.e2e.conftest import login, shot
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +19,7 @@ def test_a_description_leads_to_the_application(live_server: str, page: Any) -> 
     from playwright.sync_api import expect
 
     base = live_server
-    _login(page, base, ENTERPRISE)
+    login(page, base, ENTERPRISE)
     page.goto(base + "/")
     page.get_by_role("searchbox", name="搜索").fill("我想在二七区开一家奶茶店，门口要挂招牌")
     page.get_by_role("button", name="搜索").click()
