@@ -29,6 +29,8 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(cases_app, name="cases")
 app.add_typer(policies_app, name="policies")
+hotline_app = typer.Typer(help="12345热线：智能分拨、工单、督办与分析", no_args_is_help=True)
+app.add_typer(hotline_app, name="hotline")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -490,6 +492,47 @@ def policies_for(
     console.print(f"[bold]差一点就符合（{len(data['nearly'])}）[/]")
     for n in data["nearly"]:
         console.print(f"  ✘ {n['name']}：{'；'.join(n['unmet'])}")
+
+
+@hotline_app.command("train")
+def hotline_train(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Train the ticket classifier, report held-out accuracy and save it under var/."""
+    from onething.hotline import classify
+
+    _, report = classify.train()
+    if as_json:
+        _print_json({**report.as_dict(), "model": str(classify.model_path())})
+        return
+    typer.echo(
+        f"留出集 {report.held_out} 条：部门 top-1 {report.top1:.1%}，top-3 {report.top3:.1%}；"
+        f"类型 {report.type_accuracy:.1%}，分类 {report.category_accuracy:.1%}；"
+        f"{report.tickets_per_second:.0f} 条/秒。模型已保存到 {classify.model_path()}"
+    )
+
+
+@hotline_app.command("classify")
+def hotline_classify() -> None:
+    """Read ticket texts, one per line, on stdin; write one JSON proposal per line."""
+    from onething.hotline import classify
+
+    raw = sys.stdin.buffer.read()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line_no = raw[: exc.start].count(b"\n") + 1
+        err_console.print(
+            f"[bold red]错误[/]：输入不是 UTF-8 编码的文本（第 {line_no} 行），"
+            "请先转换为 UTF-8（例如 iconv -f GBK -t UTF-8）"
+        )
+        raise typer.Exit(2) from exc
+    lines = [line.strip() for line in text.splitlines()]
+    texts = [line for line in lines if line]
+    model = classify.classifier()
+    out = sys.stdout
+    for start in range(0, len(texts), 512):
+        for proposal in model.propose(texts[start : start + 512]):
+            out.write(json.dumps(proposal.as_dict(), ensure_ascii=False) + "\n")
+    out.flush()
 
 
 if __name__ == "__main__":
