@@ -64,6 +64,9 @@ def serve(
         from onething.core.jobs import every
 
         every(settings.tick_minutes, run_tick, "cases.tick")
+        from onething.hotline.deadlines import run_tick as run_hotline_tick
+
+        every(settings.tick_minutes, run_hotline_tick, "hotline.tick")
     if settings.policy_run_minutes > 0:
         from onething.core.jobs import every
         from onething.policies.tasks import run_policies
@@ -492,6 +495,22 @@ def policies_for(
     console.print(f"[bold]差一点就符合（{len(data['nearly'])}）[/]")
     for n in data["nearly"]:
         console.print(f"  ✘ {n['name']}：{'；'.join(n['unmet'])}")
+
+
+@hotline_app.command("tick")
+def hotline_tick(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Dispatch limits, handling deadlines (yellow/red, 督办) and hotspot alerts."""
+    from onething.hotline.deadlines import run_tick
+
+    report = run_tick()
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        typer.echo(
+            f"检查 {report.checked} 件在办工单：派单超时 {report.dispatch_overdue}，"
+            f"新黄牌 {report.yellow}，新红牌 {report.red}，转督办 {report.escalated}，"
+            f"热点预警 {report.hotspots}"
+        )
 
 
 @hotline_app.command("train")
