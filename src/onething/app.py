@@ -25,6 +25,7 @@ from onething.catalog import pages as catalog_pages
 from onething.config import get_settings
 from onething.core.errors import DomainError
 from onething.db import session_factory
+from onething.hotline import api as hotline_api
 from onething.policies import api as policies_api
 from onething.policies import pages as policies_pages
 from onething.web.deps import CSRF_COOKIE, is_api
@@ -81,6 +82,7 @@ def create_app(factory: Callable[[], Session] | sessionmaker[Session] | None = N
         catalog_api.calendar_router,
         cases_api.router,
         policies_api.router,
+        hotline_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
     for module in (accounts_pages, catalog_pages, cases_pages, policies_pages):
