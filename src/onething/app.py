@@ -26,6 +26,7 @@ from onething.config import get_settings
 from onething.core.errors import DomainError
 from onething.db import session_factory
 from onething.hotline import api as hotline_api
+from onething.hotline import pages as hotline_pages
 from onething.policies import api as policies_api
 from onething.policies import pages as policies_pages
 from onething.web.deps import CSRF_COOKIE, is_api
@@ -85,7 +86,7 @@ def create_app(factory: Callable[[], Session] | sessionmaker[Session] | None = N
         hotline_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
-    for module in (accounts_pages, catalog_pages, cases_pages, policies_pages):
+    for module in (accounts_pages, catalog_pages, cases_pages, policies_pages, hotline_pages):
         app.include_router(module.router)
 
     @app.get("/healthz", include_in_schema=False)
