@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bench.cases import cases_per_second
+from bench.hotline import main as hotline_bench
 from bench.policies import main as policies_bench
 from onething.catalog import service
 from onething.core import migrate
@@ -75,6 +76,7 @@ def main() -> None:
         cal.add_working_days(day + dt.timedelta(days=n % 900), 20)
         n += 1
     _rate("add_working_days(date, 20)", n, time.perf_counter() - start)
+    hotline_bench()
     policies_bench()
 
 

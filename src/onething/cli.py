@@ -72,6 +72,12 @@ def serve(
         from onething.policies.tasks import run_policies
 
         every(settings.policy_run_minutes, run_policies, "policies.run")
+    import threading
+
+    from onething.hotline.classify import classifier
+
+    # load (or train, the first time) the 12345 classifier before the first call needs it
+    threading.Thread(target=classifier, name="hotline.classifier", daemon=True).start()
     uvicorn.run(
         create_app(),
         host=host or settings.host,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Sequence
@@ -304,7 +305,7 @@ def model_path() -> Path:
 def save(model: Classifier, path: Path | None = None) -> Path:
     path = path or model_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
     joblib.dump(model, tmp)
     tmp.replace(path)
     return path
