@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bench.cases import cases_per_second
+from bench.hotline import main as hotline_bench
 from bench.policies import main as policies_bench
 from bench.search import main as search_bench
 from onething.catalog import service
@@ -76,6 +77,7 @@ def main() -> None:
         cal.add_working_days(day + dt.timedelta(days=n % 900), 20)
         n += 1
     _rate("add_working_days(date, 20)", n, time.perf_counter() - start)
+    hotline_bench()
     policies_bench()
     search_bench()
 

@@ -132,3 +132,15 @@ def test_policies_for_one_person(cli: Run) -> None:
     assert "P01" in {e["code"] for e in out["eligible"]}
     missing = cli("policies", "for", "410103199901010000", check=False)
     assert missing.returncode == 1
+
+
+def test_hotline_tick_and_train(cli: Run) -> None:
+    report = json.loads(cli("hotline", "tick", "--json").stdout)
+    assert set(report) >= {"checked", "dispatch_overdue", "yellow", "red", "escalated", "hotspots"}
+    again = json.loads(cli("hotline", "tick", "--json").stdout)
+    assert again["dispatch_overdue"] == 0
+    assert again["hotspots"] == 0
+    trained = json.loads(cli("hotline", "train", "--json").stdout)
+    assert trained["held_out"] == 360
+    assert trained["top1"] >= 0.7
+    assert trained["model"].endswith("classifier.joblib")

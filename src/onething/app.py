@@ -27,6 +27,8 @@ from onething.core.errors import DomainError
 from onething.db import session_factory
 from onething.guidance import api as guidance_api
 from onething.guidance import pages as guidance_pages
+from onething.hotline import api as hotline_api
+from onething.hotline import pages as hotline_pages
 from onething.policies import api as policies_api
 from onething.policies import pages as policies_pages
 from onething.web.deps import CSRF_COOKIE, is_api
@@ -84,9 +86,17 @@ def create_app(factory: Callable[[], Session] | sessionmaker[Session] | None = N
         cases_api.router,
         policies_api.router,
         guidance_api.router,
+        hotline_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
-    for module in (accounts_pages, catalog_pages, cases_pages, policies_pages, guidance_pages):
+    for module in (
+        accounts_pages,
+        catalog_pages,
+        cases_pages,
+        policies_pages,
+        guidance_pages,
+        hotline_pages,
+    ):
         app.include_router(module.router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -29,6 +29,8 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(cases_app, name="cases")
 app.add_typer(policies_app, name="policies")
+hotline_app = typer.Typer(help="12345热线：智能分拨、工单、督办与分析", no_args_is_help=True)
+app.add_typer(hotline_app, name="hotline")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -62,11 +64,20 @@ def serve(
         from onething.core.jobs import every
 
         every(settings.tick_minutes, run_tick, "cases.tick")
+        from onething.hotline.deadlines import run_tick as run_hotline_tick
+
+        every(settings.tick_minutes, run_hotline_tick, "hotline.tick")
     if settings.policy_run_minutes > 0:
         from onething.core.jobs import every
         from onething.policies.tasks import run_policies
 
         every(settings.policy_run_minutes, run_policies, "policies.run")
+    import threading
+
+    from onething.hotline.classify import classifier
+
+    # load (or train, the first time) the 12345 classifier before the first call needs it
+    threading.Thread(target=classifier, name="hotline.classifier", daemon=True).start()
     uvicorn.run(
         create_app(),
         host=host or settings.host,
@@ -517,6 +528,63 @@ def search_command(
         console.print("没有找到相关的事项，换个说法试试，或拨打 12345 咨询。")
     for h in hits:
         console.print(f"[{KIND_LABELS[h.kind]}] {h.name}  [dim]{h.score:.2f}[/]", highlight=False)
+
+
+@hotline_app.command("tick")
+def hotline_tick(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Dispatch limits, handling deadlines (yellow/red, 督办) and hotspot alerts."""
+    from onething.hotline.deadlines import run_tick
+
+    report = run_tick()
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        typer.echo(
+            f"检查 {report.checked} 件在办工单：派单超时 {report.dispatch_overdue}，"
+            f"新黄牌 {report.yellow}，新红牌 {report.red}，转督办 {report.escalated}，"
+            f"热点预警 {report.hotspots}"
+        )
+
+
+@hotline_app.command("train")
+def hotline_train(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Train the ticket classifier, report held-out accuracy and save it under var/."""
+    from onething.hotline import classify
+
+    _, report = classify.train()
+    if as_json:
+        _print_json({**report.as_dict(), "model": str(classify.model_path())})
+        return
+    typer.echo(
+        f"留出集 {report.held_out} 条：部门 top-1 {report.top1:.1%}，top-3 {report.top3:.1%}；"
+        f"类型 {report.type_accuracy:.1%}，分类 {report.category_accuracy:.1%}；"
+        f"{report.tickets_per_second:.0f} 条/秒。模型已保存到 {classify.model_path()}"
+    )
+
+
+@hotline_app.command("classify")
+def hotline_classify() -> None:
+    """Read ticket texts, one per line, on stdin; write one JSON proposal per line."""
+    from onething.hotline import classify
+
+    raw = sys.stdin.buffer.read()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line_no = raw[: exc.start].count(b"\n") + 1
+        err_console.print(
+            f"[bold red]错误[/]：输入不是 UTF-8 编码的文本（第 {line_no} 行），"
+            "请先转换为 UTF-8（例如 iconv -f GBK -t UTF-8）"
+        )
+        raise typer.Exit(2) from exc
+    lines = [line.strip() for line in text.splitlines()]
+    texts = [line for line in lines if line]
+    model = classify.classifier()
+    out = sys.stdout
+    for start in range(0, len(texts), 512):
+        for proposal in model.propose(texts[start : start + 512]):
+            out.write(json.dumps(proposal.as_dict(), ensure_ascii=False) + "\n")
+    out.flush()
 
 
 if __name__ == "__main__":

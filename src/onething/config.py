@@ -43,6 +43,30 @@ class Settings(BaseSettings):
     llm_model: str = "qwen2.5-7b-instruct"
     llm_api_key: str = ""
     llm_timeout_seconds: float = 20.0
+    hotline_dispatch_hours_emergency: float = 1
+    """12345: hours to dispatch an emergency ticket (DB11/T 2021-2022)."""
+    hotline_dispatch_hours_utility: float = 2
+    """Water, power, gas, heating and extreme weather."""
+    hotline_dispatch_hours_normal: float = 24
+    hotline_handle_days: dict[str, int] = {
+        "emergency": 1,
+        "utility": 2,
+        "咨询": 3,
+        "求助": 5,
+        "投诉": 10,
+        "举报": 15,
+        "建议": 15,
+        "表扬": 5,
+    }
+    """Working days a unit has to reply: by urgency for emergency/utility, else by type."""
+    hotline_merge_days: int = 7
+    """Open tickets of the same area within this many days are offered for 并单."""
+    hotline_merge_similarity: float = 0.45
+    hotline_hotspot_min_count: int = 5
+    """Hotspot: at least this many tickets of one category in one area within 24 h ..."""
+    hotline_hotspot_ratio: float = 3.0
+    """... and at least this multiple of its daily mean over the baseline window."""
+    hotline_hotspot_baseline_days: int = 28
 
     smtp_host: str = ""
     """Empty: no e-mail. Notifications always go to the database and the log."""

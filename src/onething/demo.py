@@ -16,6 +16,7 @@ from onething.catalog.service import ImportReport, import_catalog
 from onething.core.audit import SYSTEM
 from onething.core.workdays import local_date
 from onething.db import utcnow
+from onething.hotline.demo import seed_demo_tickets
 from onething.policies.matching import run_all
 from onething.policies.service import ImportReport as PolicyImportReport
 from onething.policies.service import import_policies
@@ -118,6 +119,7 @@ def seed_demo(session: Session) -> tuple[ImportReport, list[DemoAccount]]:
         created.append(acc)
     seed_demo_cases(session)
     seed_demo_policies(session)
+    seed_demo_tickets(session)
     return report, created
 
 

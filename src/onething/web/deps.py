@@ -98,6 +98,30 @@ StaffUser = Annotated[User, Depends(require_roles(*Role))]
 CatalogAdmin = Annotated[User, Depends(require_roles(Role.system_admin))]
 CalendarAdmin = Annotated[User, Depends(require_roles(Role.system_admin))]
 Applicant = Annotated[User, Depends(require_applicant)]
+HotlineOperator = Annotated[User, Depends(require_roles(Role.hotline_operator))]
+HotlineStaff = Annotated[
+    User,
+    Depends(
+        require_roles(
+            Role.hotline_operator,
+            Role.hotline_dispatcher,
+            Role.supervisor,
+            Role.dept_reviewer,
+            Role.chief_representative,
+            Role.dept_admin,
+            Role.system_admin,
+        )
+    ),
+]
+"""Anyone who works on 12345 tickets; the service checks each ticket's party and scope."""
+HotlineOversight = Annotated[
+    User,
+    Depends(
+        require_roles(
+            Role.supervisor, Role.hotline_dispatcher, Role.hotline_operator, Role.system_admin
+        )
+    ),
+]
 
 
 def request_actor(request: Request, user: User | None) -> Actor:

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from onething.accounts.models import ROLE_LABELS, Role, User
 from onething.config import get_settings
-from onething.core.ids import mask_id_number
+from onething.core.ids import mask_id_number, mask_phone
 from onething.core.workdays import CHINA
 
 
@@ -28,6 +28,7 @@ def day(value: dt.date | None) -> str:
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.globals["ROLE_LABELS"] = ROLE_LABELS
 TEMPLATES.env.filters["mask_id"] = mask_id_number
+TEMPLATES.env.filters["mask_phone"] = mask_phone
 TEMPLATES.env.filters["beijing"] = beijing
 TEMPLATES.env.filters["day"] = day
 
