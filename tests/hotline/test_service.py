@@ -157,6 +157,16 @@ def test_direct_answer_is_recorded_as_handled_directly(db: Session) -> None:
     assert t.state == "closed_solved"
 
 
+def test_a_question_gets_the_guides_answer_first_with_its_source(db: Session) -> None:
+    """The operator reads out what the portal would answer, quoted from the guide."""
+    answers = hs.direct_answers(db, "办残疾人证要带什么材料")
+    assert answers[0].kind == "answer"
+    assert "身份证" in answers[0].summary
+    assert answers[0].link.startswith("/items/")
+    assert "申请材料" in answers[0].name
+    assert {a.kind for a in answers[1:]} <= {"bundle", "item", "faq", "policy"}
+
+
 def test_transfer_to_110(db: Session) -> None:
     t = new_ticket(db, "楼下有人打架，拿着刀", urgency="emergency")
     user, actor = act(db, "operator")

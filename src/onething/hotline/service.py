@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from onething.accounts import service as accounts
 from onething.accounts.models import DEPARTMENT_ROLES, Role, User
-from onething.catalog.models import Bundle, Department, Region, ServiceItem
+from onething.catalog.models import Department, Region
 from onething.config import get_settings
 from onething.core.audit import Actor, AuditEvent, record_event
 from onething.core.errors import DomainError, conflict, forbidden, not_found
@@ -822,7 +822,7 @@ def merge_suggestions(session: Session, ticket: Ticket, *, limit: int = 5) -> li
 @dataclass(frozen=True)
 class Answer:
     kind: str
-    """bundle, item or policy"""
+    """answer (a passage quoted from a guide or FAQ), bundle, item, faq or policy"""
     name: str
     summary: str
     link: str
@@ -830,33 +830,21 @@ class Answer:
 
 
 def direct_answers(session: Session, text: str, *, limit: int = 5) -> list[Answer]:
-    """咨询直办: the catalog's bundles and items and the policies closest to the question."""
-    query = bigrams(text)
-    if not query:
-        return []
-    found: list[Answer] = []
+    """咨询直办 from the knowledge base: the platform's answer to the question (智能问答,
+    quoted from a guide section or a FAQ), then what search finds for it (bundles, items,
+    FAQs, policies): the same search and answers the portal gives the caller."""
+    from onething.guidance import qa
+    from onething.guidance.service import search_catalog
 
-    def score(*fields: str) -> float:
-        grams = bigrams(" ".join(fields))
-        return sum(1 for g in query if g in grams) / len(query)
-
-    for b in session.scalars(select(Bundle)):
-        sc = score(b.name, b.name, b.summary)
-        if sc > 0:
-            found.append(Answer("bundle", b.name, b.summary, f"/bundles/{b.code}", sc))
-    for i in session.scalars(select(ServiceItem)):
-        sc = score(i.name, i.name, i.result_name)
-        if sc > 0:
-            summary = f"承诺时限{i.promised_days}个工作日，到现场{i.visits}次；{i.conditions[:80]}"
-            found.append(Answer("item", i.name, summary, f"/items/{i.code}", sc))
-    from onething.policies.models import Policy
-
-    for p in session.scalars(select(Policy).where(Policy.retired.is_(False))):
-        sc = score(p.name, p.name, p.summary)
-        if sc > 0:
-            found.append(Answer("policy", p.name, p.summary, f"/policies/{p.code}", sc))
-    found.sort(key=lambda a: (-a.score, a.kind, a.name))
-    return [a for a in found[:limit] if a.score >= 0.1]
+    out: list[Answer] = []
+    found = qa.answer(session, text)
+    if found.answered and found.citations:
+        cite = found.citations[0]
+        out.append(Answer("answer", cite.title, found.text, cite.url, 1.0))
+    for hit in search_catalog(session, text, limit * 2):
+        if hit.kind != "guide" and len(out) < limit:
+            out.append(Answer(hit.kind, hit.name, hit.summary, hit.url, hit.score))
+    return out
 
 
 # ---------------------------------------------------------------- queries
