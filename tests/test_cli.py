@@ -144,3 +144,38 @@ def test_hotline_tick_and_train(cli: Run) -> None:
     assert trained["held_out"] == 360
     assert trained["top1"] >= 0.7
     assert trained["model"].endswith("classifier.joblib")
+
+
+def test_hotline_import_of_message_board_posts_is_all_or_nothing(cli: Run, tmp_path: Path) -> None:
+    posts = [
+        {
+            "content": "航海中路小区门口的路灯坏了一个月了，晚上黑漆漆的",
+            "caller_phone": "13812345678",
+            "region_code": "410103",
+            "address": "航海中路",
+        },
+        {
+            "content": "想问一下开奶茶店要办哪些证",
+            "caller_phone": "13912345678",
+            "region_code": "410103",
+        },
+    ]
+    good = tmp_path / "posts.jsonl"
+    good.write_text("\n".join(json.dumps(p, ensure_ascii=False) for p in posts), encoding="utf-8")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        json.dumps(posts[0], ensure_ascii=False)
+        + "\n"
+        + json.dumps({"content": "", "caller_phone": "1"}),
+        encoding="utf-8",
+    )
+    refused = cli("hotline", "import", str(bad), "--operator", "operator", check=False)
+    assert refused.returncode == 1
+    assert "全部未导入" in refused.stderr
+    assert "第2条" in refused.stderr
+    done = cli("hotline", "import", str(good), "--operator", "operator")
+    assert "已导入 2 条" in done.stdout
+    wrong = cli(
+        "hotline", "import", str(good), "--operator", "operator", "--channel", "phone", check=False
+    )
+    assert wrong.returncode == 1

@@ -546,6 +546,49 @@ def hotline_tick(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
         )
 
 
+@hotline_app.command("import")
+def hotline_import(
+    path: Path,
+    operator: Annotated[str, typer.Option(help="受理的话务员账号")],
+    channel: Annotated[str, typer.Option(help="mailbox（留言板）或 police（110转来）")] = "mailbox",
+) -> None:
+    """Import 留言板 messages (or 110's non-police tickets) from JSON Lines or CSV: all or none.
+
+    Columns: content, caller_name, caller_phone, address, region_code, contact, type."""
+    import csv
+
+    from sqlalchemy import func, select
+
+    from onething.accounts.models import User
+    from onething.accounts.service import actor_of
+    from onething.db import transaction
+    from onething.hotline import service as hs
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(DomainError("file_unreadable", f"文件无法读取：{exc}", 422)) from exc
+    try:
+        if path.suffix.lower() == ".csv":
+            rows = list(csv.DictReader(text.splitlines()))
+        else:
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    except (json.JSONDecodeError, csv.Error) as exc:
+        raise _fail(DomainError("file_unreadable", f"文件格式不对：{exc}", 422)) from exc
+    try:
+        with transaction() as session:
+            user = session.scalar(select(User).where(func.lower(User.login) == operator.lower()))
+            if user is None:
+                raise DomainError("not_found", f"未找到账号：{operator}", 404)
+            made = hs.import_messages(session, actor_of(user), user, rows, channel)
+            numbers = [t.number for t in made]
+    except DomainError as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"已导入 {len(numbers)} 条：{'、'.join(numbers[:5])}{'…' if len(numbers) > 5 else ''}"
+    )
+
+
 @hotline_app.command("train")
 def hotline_train(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Train the ticket classifier, report held-out accuracy and save it under var/."""

@@ -12,7 +12,7 @@ import itertools
 import math
 import secrets
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ from onething.accounts.models import DEPARTMENT_ROLES, Role, User
 from onething.catalog.models import Department, Region
 from onething.config import get_settings
 from onething.core.audit import Actor, AuditEvent, record_event
-from onething.core.errors import DomainError, conflict, forbidden, not_found
+from onething.core.errors import DomainError, ErrorDetail, conflict, forbidden, not_found
 from onething.core.ids import mask_phone, region_prefix
 from onething.core.notify import notify
 from onething.core.workdays import load_calendar, local_date
@@ -235,6 +235,41 @@ class NewTicket:
     type: str | None = None
     category: str | None = None
     urgency: str | None = None
+
+
+def import_messages(
+    session: Session, actor: Actor, user: User, rows: Sequence[Mapping[str, Any]], channel: str
+) -> list[Ticket]:
+    """留言板 messages (or tickets 110 passes on) in one batch: all of them or none, with the
+    problem of every row reported at once."""
+    if channel not in (Channel.mailbox, Channel.police):
+        raise DomainError("bad_channel", "批量导入只用于留言板和110转来的诉求", 422, "channel")
+    made: list[Ticket] = []
+    problems: list[ErrorDetail] = []
+    for n, row in enumerate(rows, 1):
+        new = NewTicket(
+            content=str(row.get("content") or ""),
+            caller_name=str(row.get("caller_name") or "留言群众"),
+            caller_phone=str(row.get("caller_phone") or ""),
+            channel=channel,
+            region_code=str(row["region_code"]) if row.get("region_code") else None,
+            address=str(row.get("address") or ""),
+            contact=str(row["contact"]) if row.get("contact") else None,
+            type=str(row["type"]) if row.get("type") else None,
+        )
+        try:
+            with session.begin_nested():
+                made.append(create_ticket(session, actor, user, new))
+        except DomainError as exc:
+            problems.append(ErrorDetail(exc.message, field=exc.field, location=f"第{n}条"))
+    if problems:
+        raise DomainError(
+            "import_invalid",
+            f"有 {len(problems)} 条留言无法导入，全部未导入",
+            422,
+            details=problems,
+        )
+    return made
 
 
 def _region(session: Session, code: str | None) -> Region:

@@ -145,6 +145,10 @@ class Channel(StrEnum):
     app = "app"
     wechat = "wechat"
     sms = "sms"
+    mailbox = "mailbox"
+    """留言板 / 市长信箱, imported in batches (`onething hotline import`)."""
+    police = "police"
+    """非警务警情 passed on by 110."""
 
 
 CHANNEL_LABELS: dict[str, str] = {
@@ -153,6 +157,8 @@ CHANNEL_LABELS: dict[str, str] = {
     "app": "APP",
     "wechat": "微信",
     "sms": "短信",
+    "mailbox": "留言板",
+    "police": "110转来",
 }
 
 TRANSFER_LINES: dict[str, str] = {
