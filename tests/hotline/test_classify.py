@@ -12,8 +12,9 @@ import pytest
 
 from onething.hotline import classify
 
-TOP1_FLOOR = 0.70
-TOP3_FLOOR = 0.85
+TOP1_TARGET = 0.85
+TOP3_TARGET = 0.95
+"""The issue's targets for the department; docs/PERFORMANCE.md reports the measured figures."""
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def evaluation(corpus: classify.Corpus) -> classify.Evaluation:
 
 
 def test_corpus_and_departments_agree(corpus: classify.Corpus) -> None:
-    assert len(corpus.tickets) == 1798
+    assert len(corpus.tickets) >= 3600
     assert corpus.departments["scjgj"] == "市场监督管理局"
     assert {t.department for t in corpus.tickets} <= set(corpus.departments)
     for t in corpus.tickets:
@@ -38,25 +39,16 @@ def test_split_is_deterministic_and_stratified(corpus: classify.Corpus) -> None:
     train, test = classify.held_out_split(corpus)
     assert (train, test) == classify.held_out_split(corpus)
     assert not set(train) & set(test)
-    assert len(test) == 360
+    assert len(test) == round(len(corpus.tickets) * classify.HELD_OUT)
     held = {corpus.tickets[i].department for i in test}
     assert held == {t.department for t in corpus.tickets}
 
 
-def test_held_out_accuracy(evaluation: classify.Evaluation) -> None:
-    assert evaluation.held_out == 360
-    assert evaluation.top1 >= TOP1_FLOOR, evaluation.as_dict()
-    assert evaluation.top3 >= TOP3_FLOOR, evaluation.as_dict()
-    assert evaluation.top3 >= evaluation.top1
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="目标 top-1 ≥ 0.85、top-3 ≥ 0.95 尚未达到（见 docs/PERFORMANCE.md）",
-)
-def test_held_out_accuracy_target(evaluation: classify.Evaluation) -> None:
-    assert evaluation.top1 >= 0.85
-    assert evaluation.top3 >= 0.95
+def test_held_out_accuracy_meets_the_target(evaluation: classify.Evaluation) -> None:
+    """Department top-1 and top-3 on the fixed held-out fifth, the model trained on the rest."""
+    assert evaluation.held_out >= 700
+    assert evaluation.top1 >= TOP1_TARGET, evaluation.as_dict()
+    assert evaluation.top3 >= TOP3_TARGET, evaluation.as_dict()
 
 
 def test_proposal_shape_and_confidences() -> None:
