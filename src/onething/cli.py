@@ -592,16 +592,28 @@ def hotline_import(
 @hotline_app.command("train")
 def hotline_train(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Train the ticket classifier, report held-out accuracy and save it under var/."""
+    from onething.db import transaction
     from onething.hotline import classify
+    from onething.hotline.service import routing_corrections
 
-    _, report = classify.train()
+    with transaction() as session:
+        corrections = routing_corrections(session)
+    model, report = classify.train(corrections=corrections)
     if as_json:
-        _print_json({**report.as_dict(), "model": str(classify.model_path())})
+        _print_json(
+            {
+                **report.as_dict(),
+                "model": str(classify.model_path()),
+                "corrections": len(corrections),
+                "trained_on": model.trained_on,
+            }
+        )
         return
     typer.echo(
         f"留出集 {report.held_out} 条：部门 top-1 {report.top1:.1%}，top-3 {report.top3:.1%}；"
         f"类型 {report.type_accuracy:.1%}，分类 {report.category_accuracy:.1%}；"
-        f"{report.tickets_per_second:.0f} 条/秒。模型已保存到 {classify.model_path()}"
+        f"{report.tickets_per_second:.0f} 条/秒。另学习派单员改派的 {len(corrections)} 条，"
+        f"模型已保存到 {classify.model_path()}"
     )
 
 

@@ -303,3 +303,24 @@ def test_bad_input(db: Session) -> None:
     with pytest.raises(DomainError) as err:
         hs.create_ticket(db, gaj_actor, gaj, hs.NewTicket("路灯坏了", "李女士", "13712345678"))
     assert err.value.status == 403
+
+
+def test_a_dispatchers_correction_becomes_training_data(db: Session, tmp_path: object) -> None:
+    """A ticket the dispatcher sent elsewhere than proposed, once answered, is learnt from."""
+    from pathlib import Path
+
+    from onething.hotline import classify
+
+    t = new_ticket(db, "小区门口的井盖丢了，晚上差点把人绊倒", type="求助")
+    assert t.proposal is not None
+    other = "cgj" if t.proposal["code"] != "cgj" else "scjgj"
+    user, actor = act(db, "dispatcher")
+    hs.dispatch(db, actor, user, t, department=other)
+    assert hs.routing_corrections(db) == [], "not before it is answered"
+    do(db, t, "claim")
+    do(db, t, "reply")
+    [example] = hs.routing_corrections(db)
+    assert (example.text, example.department) == (t.content, other)
+    model, report = classify.train(Path(str(tmp_path)) / "m.joblib", corrections=[example])
+    assert model.trained_on == len(classify.load_corpus().tickets) + 1
+    assert report.held_out >= 700, "measured on the corpus's own split"

@@ -882,6 +882,24 @@ def direct_answers(session: Session, text: str, *, limit: int = 5) -> list[Answe
     return out
 
 
+def routing_corrections(session: Session) -> list[Any]:
+    """训练数据 from the dispatchers: each answered ticket whose unit is not the one the
+    classifier proposed, labelled with the unit that answered it (`hotline train` learns
+    from them)."""
+    from onething.hotline.classify import Example
+
+    done = [TicketState.replied, TicketState.closed_solved, TicketState.closed_unsolved]
+    stmt = select(Ticket).where(
+        Ticket.department_id.is_not(None), Ticket.state.in_([s.value for s in done])
+    )
+    out = []
+    for t in session.scalars(stmt):
+        proposed = (t.proposal or {}).get("code")
+        if t.department is not None and proposed and proposed != t.department.code:
+            out.append(Example(t.content, t.type, t.department.code, t.category or "", t.urgency))
+    return out
+
+
 # ---------------------------------------------------------------- queries
 
 
