@@ -324,3 +324,54 @@ def test_a_dispatchers_correction_becomes_training_data(db: Session, tmp_path: o
     model, report = classify.train(Path(str(tmp_path)) / "m.joblib", corrections=[example])
     assert model.trained_on == len(classify.load_corpus().tickets) + 1
     assert report.held_out >= 700, "measured on the corpus's own split"
+
+
+def test_the_caller_answers_the_callback_and_unsolved_goes_back_under_supervision(
+    db: Session,
+) -> None:
+    t = ticket_in(db, "replied")
+    with pytest.raises(DomainError):
+        hs.caller_callback(db, t.number, "13700000000", solved=True, satisfaction=5)
+    hs.caller_callback(db, t.number, t.caller_phone, solved=False, satisfaction=2)
+    assert t.state == "claimed", "差评重办 to the same unit"
+    assert t.escalated is True
+    assert t.reopen_count == 1
+    with pytest.raises(DomainError) as exc:
+        hs.caller_callback(db, t.number, t.caller_phone, solved=True, satisfaction=5)
+    assert exc.value.status == 409
+    do(db, t, "reply")
+    hs.caller_callback(db, t.number, t.caller_phone, solved=True, satisfaction=5)
+    assert t.state == "closed_solved"
+    assert t.satisfaction == 5
+    who = db.scalars(
+        select(AuditEvent.actor_label).where(AuditEvent.tag == "hotline:ticket:close_solved")
+    ).all()
+    assert "来电人（回访链接）" in who
+
+
+def test_the_callback_on_the_lookup_page(client: object, db: Session) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.conftest import csrf_of
+
+    assert isinstance(client, TestClient)
+    t = ticket_in(db, "replied")
+    token = csrf_of(client)
+    page = client.post(
+        "/hotline/lookup", data={"number": t.number, "phone": t.caller_phone, "csrf_token": token}
+    ).text
+    assert 'id="callback"' in page
+    done = client.post(
+        "/hotline/lookup/callback",
+        data={
+            "number": t.number,
+            "phone": t.caller_phone,
+            "solved": "yes",
+            "satisfaction": "4",
+            "csrf_token": token,
+        },
+    )
+    assert done.status_code == 200
+    assert "谢谢您的评价" in done.text
+    db.refresh(t)
+    assert t.state == "closed_solved"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -45,6 +46,7 @@ from onething.web.deps import (
     HotlineOversight,
     HotlineStaff,
     PostedForm,
+    attempt,
     request_actor,
 )
 from onething.web.templating import render
@@ -83,17 +85,6 @@ def _see_other(url: str) -> Response:
 def _text(form: FormData, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
-
-
-def _attempt(db: Session, action: Callable[[], object]) -> DomainError | None:
-    try:
-        with db.begin_nested():
-            action()
-    except DomainError as exc:
-        if exc.status in (401, 403, 404):
-            raise
-        return exc
-    return None
 
 
 def _departments(db: Session, ticket: Ticket) -> list[Department]:
@@ -171,7 +162,7 @@ def enter_ticket(request: Request, db: Db, user: HotlineOperator, form: PostedFo
         urgency=_text(form, "urgency") or None,
     )
     created: list[Ticket] = []
-    error = _attempt(
+    error = attempt(
         db, lambda: created.append(hs.create_ticket(db, request_actor(request, user), user, new))
     )
     if error is not None:
@@ -241,7 +232,26 @@ def lookup(request: Request, db: Db, form: PostedForm) -> Response:
     except DomainError:
         ctx = {"view": None, "posted": {"number": number}, "missing": True}
         return _page(request, "hotline/lookup.html", ctx, None, 404)
-    return _page(request, "hotline/lookup.html", {"view": view, "posted": {}}, None)
+    return _page(request, "hotline/lookup.html", {"view": view, "posted": {}, "phone": phone}, None)
+
+
+@router.post("/hotline/lookup/callback", dependencies=[CsrfChecked])
+def lookup_callback(request: Request, db: Db, form: PostedForm) -> Response:
+    """The caller answers the callback on the lookup page: solved or not, and how satisfied."""
+    number, phone = _text(form, "number"), _text(form, "phone")
+    rating = _text(form, "satisfaction")
+    act = partial(
+        hs.caller_callback,
+        db,
+        number,
+        phone,
+        solved=_text(form, "solved") == "yes",
+        satisfaction=int(rating) if rating.isdigit() else 0,
+    )
+    error = attempt(db, act)
+    view = hs.public_view(db, hs.public_lookup(db, number, phone))
+    ctx = {"view": view, "posted": {}, "phone": phone, "error": error, "rated": error is None}
+    return _page(request, "hotline/lookup.html", ctx, None, error.status if error else 200)
 
 
 # ---------------------------------------------------------------- one ticket
@@ -345,7 +355,7 @@ def act(
     call = calls.get(action)
     if call is None:
         raise not_found("操作", action)
-    error = _attempt(db, call)
+    error = attempt(db, call)
     if error is not None:
         db.expire_all()
         posted = {k: val for k, val in form.items() if isinstance(val, str)}

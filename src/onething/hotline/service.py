@@ -700,7 +700,7 @@ def reply(
 def callback(
     session: Session,
     actor: Actor,
-    user: User,
+    user: User | None,
     ticket: Ticket,
     *,
     solved: bool,
@@ -733,7 +733,7 @@ def callback(
 def reopen(
     session: Session,
     actor: Actor,
-    user: User,
+    user: User | None,
     ticket: Ticket,
     reason: str,
     *,
@@ -994,6 +994,28 @@ def timeline(session: Session, ticket: Ticket) -> list[TimelineEntry]:
             note = f"满意度：{data['rating']}" + (f"；{note}" if note else "")
         out.append(TimelineEntry(ev.at, ev.actor_label, what, note))
     return out
+
+
+def caller_callback(
+    session: Session,
+    number: str,
+    phone: str,
+    *,
+    solved: bool,
+    satisfaction: int,
+    note: str | None = None,
+) -> Ticket:
+    """回访 by the caller (the link in the reply message, or the lookup page): the ticket
+    number and phone identify them. "Not solved" sends it back to the same unit under 督办
+    (差评重办), as an operator's callback would."""
+    ticket = public_lookup(session, number, phone)
+    if ticket.state != TicketState.replied:
+        raise DomainError("not_awaiting_callback", "这件诉求现在不需要回访评价", 409)
+    actor = Actor(None, "来电人（回访链接）")
+    callback(session, actor, None, ticket, solved=solved, satisfaction=satisfaction, note=note)
+    if not solved and ticket.department_id is not None:
+        reopen(session, actor, None, ticket, "来电人回访：问题未解决")
+    return ticket
 
 
 def public_view(session: Session, ticket: Ticket) -> dict[str, Any]:
