@@ -594,7 +594,7 @@ def hotline_train(as_json: Annotated[bool, typer.Option("--json")] = False) -> N
     """Train the ticket classifier, report held-out accuracy and save it under var/."""
     from onething.db import transaction
     from onething.hotline import classify
-    from onething.hotline.service import routing_corrections
+    from onething.hotline.answers import routing_corrections
 
     with transaction() as session:
         corrections = routing_corrections(session)

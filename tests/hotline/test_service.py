@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from onething.core.audit import AuditEvent
 from onething.core.errors import DomainError
 from onething.core.notify import Notification
+from onething.hotline import answers as knowledge
+from onething.hotline import merging, public, queries
 from onething.hotline import service as hs
 from onething.hotline.deadlines import tick
 from onething.hotline.models import Ticket
@@ -96,10 +98,10 @@ def test_only_the_right_party_may_act(db: Session) -> None:
         hs.claim(db, gaj_actor, gaj, t)
     assert err.value.status == 403
     with pytest.raises(DomainError):
-        hs.load_ticket(db, t.id, gaj)
-    assert hs.load_ticket(db, t.id, staff(db, "scjg")) is t
-    assert t in hs.queue(db, staff(db, "scjg"))
-    assert t not in hs.queue(db, gaj)
+        queries.load_ticket(db, t.id, gaj)
+    assert queries.load_ticket(db, t.id, staff(db, "scjg")) is t
+    assert t in queries.queue(db, staff(db, "scjg"))
+    assert t not in queries.queue(db, gaj)
 
 
 def test_return_reviewed_and_redispatched_restarts_the_clock(db: Session) -> None:
@@ -142,7 +144,7 @@ def test_reopen_after_unsolved_callback_escalates(db: Session) -> None:
 
 def test_direct_answer_is_recorded_as_handled_directly(db: Session) -> None:
     t = new_ticket(db, "想开个小饭馆，开办餐饮店要办哪些证", type="咨询")
-    answers = hs.direct_answers(db, t.content)
+    answers = knowledge.direct_answers(db, t.content)
     assert answers
     assert any("餐饮" in a.name for a in answers)
     user, actor = act(db, "operator")
@@ -159,7 +161,7 @@ def test_direct_answer_is_recorded_as_handled_directly(db: Session) -> None:
 
 def test_a_question_gets_the_guides_answer_first_with_its_source(db: Session) -> None:
     """The operator reads out what the portal would answer, quoted from the guide."""
-    answers = hs.direct_answers(db, "办残疾人证要带什么材料")
+    answers = knowledge.direct_answers(db, "办残疾人证要带什么材料")
     assert answers[0].kind == "answer"
     assert "身份证" in answers[0].summary
     assert answers[0].link.startswith("/items/")
@@ -194,7 +196,7 @@ def test_merge_suggestions_same_area_similar_recent(db: Session) -> None:
         region_code="410103001000",
         address="",
     )
-    found = [m.ticket for m in hs.merge_suggestions(db, dup)]
+    found = [m.ticket for m in merging.merge_suggestions(db, dup)]
     assert first in found
     assert other_area not in found
     assert different not in found
@@ -208,19 +210,19 @@ def test_merge_suggestions_same_area_similar_recent(db: Session) -> None:
 
 
 def test_similarity() -> None:
-    assert hs.similarity("路灯坏了", "路灯坏了") == pytest.approx(1.0)
-    assert hs.similarity("路灯坏了", "社保卡补办") == 0.0
-    assert hs.similarity("", "路灯") == 0.0
+    assert merging.similarity("路灯坏了", "路灯坏了") == pytest.approx(1.0)
+    assert merging.similarity("路灯坏了", "社保卡补办") == 0.0
+    assert merging.similarity("", "路灯") == 0.0
 
 
 def test_public_lookup_needs_number_and_phone(db: Session) -> None:
     t = ticket_in(db, "replied")
-    assert hs.public_lookup(db, t.number.lower(), "137-1234-5678") is t
+    assert public.public_lookup(db, t.number.lower(), "137-1234-5678") is t
     with pytest.raises(DomainError):
-        hs.public_lookup(db, t.number, "13700000000")
+        public.public_lookup(db, t.number, "13700000000")
     with pytest.raises(DomainError):
-        hs.public_lookup(db, "R000", "13712345678")
-    view = hs.public_view(db, t)
+        public.public_lookup(db, "R000", "13712345678")
+    view = public.public_view(db, t)
     assert view["caller_phone"] == "137****5678"
     assert view["reply"] == "已责令下架并处罚"
     assert "张先生" not in str(view)
@@ -316,10 +318,10 @@ def test_a_dispatchers_correction_becomes_training_data(db: Session, tmp_path: o
     other = "cgj" if t.proposal["code"] != "cgj" else "scjgj"
     user, actor = act(db, "dispatcher")
     hs.dispatch(db, actor, user, t, department=other)
-    assert hs.routing_corrections(db) == [], "not before it is answered"
+    assert knowledge.routing_corrections(db) == [], "not before it is answered"
     do(db, t, "claim")
     do(db, t, "reply")
-    [example] = hs.routing_corrections(db)
+    [example] = knowledge.routing_corrections(db)
     assert (example.text, example.department) == (t.content, other)
     model, report = classify.train(Path(str(tmp_path)) / "m.joblib", corrections=[example])
     assert model.trained_on == len(classify.load_corpus().tickets) + 1
@@ -331,16 +333,16 @@ def test_the_caller_answers_the_callback_and_unsolved_goes_back_under_supervisio
 ) -> None:
     t = ticket_in(db, "replied")
     with pytest.raises(DomainError):
-        hs.caller_callback(db, t.number, "13700000000", solved=True, satisfaction=5)
-    hs.caller_callback(db, t.number, t.caller_phone, solved=False, satisfaction=2)
+        public.caller_callback(db, t.number, "13700000000", solved=True, satisfaction=5)
+    public.caller_callback(db, t.number, t.caller_phone, solved=False, satisfaction=2)
     assert t.state == "claimed", "差评重办 to the same unit"
     assert t.escalated is True
     assert t.reopen_count == 1
     with pytest.raises(DomainError) as exc:
-        hs.caller_callback(db, t.number, t.caller_phone, solved=True, satisfaction=5)
+        public.caller_callback(db, t.number, t.caller_phone, solved=True, satisfaction=5)
     assert exc.value.status == 409
     do(db, t, "reply")
-    hs.caller_callback(db, t.number, t.caller_phone, solved=True, satisfaction=5)
+    public.caller_callback(db, t.number, t.caller_phone, solved=True, satisfaction=5)
     assert t.state == "closed_solved"
     assert t.satisfaction == 5
     who = db.scalars(

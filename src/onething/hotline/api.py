@@ -10,7 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 
 from onething.core.errors import not_found
-from onething.hotline import analytics, classify
+from onething.hotline import analytics, classify, merging, public, queries
+from onething.hotline import answers as knowledge
 from onething.hotline import service as hs
 from onething.hotline.models import Ticket
 from onething.hotline.schemas import (
@@ -51,7 +52,7 @@ router = APIRouter(prefix="/hotline", tags=["hotline"])
 
 
 def _ticket(db: Db, ticket_id: int, user: HotlineStaff) -> Ticket:
-    return hs.load_ticket(db, ticket_id, user)
+    return queries.load_ticket(db, ticket_id, user)
 
 
 @router.post("/classify", response_model=ProposalOut)
@@ -65,7 +66,7 @@ def answers(
     db: Db, user: HotlineStaff, q: Annotated[str, Query(max_length=500)]
 ) -> list[AnswerOut]:
     """Bundles, items and policies that answer a consultation (for 直办)."""
-    return [AnswerOut.of(a) for a in hs.direct_answers(db, q)]
+    return [AnswerOut.of(a) for a in knowledge.direct_answers(db, q)]
 
 
 @router.post("/tickets", response_model=TicketDetail, status_code=status.HTTP_201_CREATED)
@@ -82,7 +83,7 @@ def list_tickets(
     state: Annotated[list[str] | None, Query()] = None,
 ) -> list[TicketOut]:
     """The caller's work: by region for hotline staff, by unit for departments; phones masked."""
-    return [TicketOut.of(t) for t in hs.queue(db, user, states=state)]
+    return [TicketOut.of(t) for t in queries.queue(db, user, states=state)]
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetail)
@@ -92,14 +93,15 @@ def get_ticket(ticket_id: int, db: Db, user: HotlineStaff) -> TicketDetail:
 
 @router.get("/tickets/{ticket_id}/timeline", response_model=list[TimelineOut])
 def ticket_timeline(ticket_id: int, db: Db, user: HotlineStaff) -> list[TimelineOut]:
-    return [TimelineOut.of(e) for e in hs.timeline(db, _ticket(db, ticket_id, user))]
+    return [TimelineOut.of(e) for e in queries.timeline(db, _ticket(db, ticket_id, user))]
 
 
 @router.get("/tickets/{ticket_id}/merge-suggestions", response_model=list[MergeSuggestionOut])
 def merge_suggestions(ticket_id: int, db: Db, user: HotlineStaff) -> list[MergeSuggestionOut]:
     """并单建议: earlier open tickets of the same area with similar text."""
     return [
-        MergeSuggestionOut.of(m) for m in hs.merge_suggestions(db, _ticket(db, ticket_id, user))
+        MergeSuggestionOut.of(m)
+        for m in merging.merge_suggestions(db, _ticket(db, ticket_id, user))
     ]
 
 
@@ -154,7 +156,7 @@ def merge(
     ticket_id: int, body: MergeIn, request: Request, db: Db, user: HotlineStaff
 ) -> TicketDetail:
     t = _ticket(db, ticket_id, user)
-    into = hs.find_by_number(db, body.into)
+    into = public.find_by_number(db, body.into)
     if into is None or not hs.can_read(user, into):
         raise not_found("工单", body.into)
     hs.merge(db, request_actor(request, user), user, t, into, version=body.version)
@@ -296,5 +298,5 @@ def figures(
 @router.post("/lookup", response_model=PublicTicketOut)
 def lookup(body: LookupIn, db: Db) -> PublicTicketOut:
     """进度查询 for the caller: ticket number and the phone the call came from."""
-    t = hs.public_lookup(db, body.number, body.phone)
-    return PublicTicketOut(**hs.public_view(db, t))
+    t = public.public_lookup(db, body.number, body.phone)
+    return PublicTicketOut(**public.public_view(db, t))

@@ -23,7 +23,8 @@ from starlette.datastructures import FormData
 from onething.accounts.models import DEPARTMENT_ROLES, Role, User
 from onething.catalog.models import Department, Region
 from onething.core.errors import DomainError, not_found
-from onething.hotline import analytics
+from onething.hotline import analytics, merging, public, queries
+from onething.hotline import answers as knowledge
 from onething.hotline import service as hs
 from onething.hotline.models import Ticket
 from onething.hotline.states import (
@@ -126,12 +127,14 @@ def _ticket_page(
         "ticket": ticket,
         "actions": actions,
         "parties": parties,
-        "timeline": hs.timeline(db, ticket),
+        "timeline": queries.timeline(db, ticket),
         "error": error,
         "posted": posted or {},
         "departments": _departments(db, ticket) if parties & {"dispatcher"} else [],
-        "suggestions": hs.merge_suggestions(db, ticket) if "merge" in actions else [],
-        "answers": hs.direct_answers(db, ticket.content) if "answer_directly" in actions else [],
+        "suggestions": merging.merge_suggestions(db, ticket) if "merge" in actions else [],
+        "answers": knowledge.direct_answers(db, ticket.content)
+        if "answer_directly" in actions
+        else [],
         "assisting": [d for d in _departments(db, ticket) if d.id in ticket.assisting],
     }
     return _page(request, "hotline/ticket.html", ctx, user, status)
@@ -142,7 +145,7 @@ def _ticket_page(
 
 @router.get("/hotline/console")
 def console(request: Request, db: Db, user: HotlineOperator) -> Response:
-    recent = hs.queue(db, user, limit=15)
+    recent = queries.queue(db, user, limit=15)
     return _page(request, "hotline/console.html", {"recent": recent, "posted": {}}, user)
 
 
@@ -166,7 +169,7 @@ def enter_ticket(request: Request, db: Db, user: HotlineOperator, form: PostedFo
         db, lambda: created.append(hs.create_ticket(db, request_actor(request, user), user, new))
     )
     if error is not None:
-        recent = hs.queue(db, user, limit=15)
+        recent = queries.queue(db, user, limit=15)
         ctx = {"recent": recent, "posted": posted, "error": error}
         return _page(request, "hotline/console.html", ctx, user, error.status)
     return _see_other(f"/hotline/{created[0].id}")
@@ -184,8 +187,8 @@ def work_list(request: Request, db: Db, user: HotlineStaff, tab: str = "") -> Re
     if not tab:
         tab = "received" if hotline_side else "working"
     states = TABS.get(tab, TABS["working"])[1]
-    tickets = hs.queue(db, user, states=states)
-    escalated = [t for t in hs.queue(db, user) if t.escalated and t.state in OPEN_STATES]
+    tickets = queries.queue(db, user, states=states)
+    escalated = [t for t in queries.queue(db, user) if t.escalated and t.state in OPEN_STATES]
     ctx = {
         "tickets": tickets,
         "tab": tab,
@@ -228,7 +231,7 @@ def lookup_form(request: Request, db: Db) -> Response:
 def lookup(request: Request, db: Db, form: PostedForm) -> Response:
     number, phone = _text(form, "number"), _text(form, "phone")
     try:
-        view = hs.public_view(db, hs.public_lookup(db, number, phone))
+        view = public.public_view(db, public.public_lookup(db, number, phone))
     except DomainError:
         ctx = {"view": None, "posted": {"number": number}, "missing": True}
         return _page(request, "hotline/lookup.html", ctx, None, 404)
@@ -241,7 +244,7 @@ def lookup_callback(request: Request, db: Db, form: PostedForm) -> Response:
     number, phone = _text(form, "number"), _text(form, "phone")
     rating = _text(form, "satisfaction")
     act = partial(
-        hs.caller_callback,
+        public.caller_callback,
         db,
         number,
         phone,
@@ -249,7 +252,7 @@ def lookup_callback(request: Request, db: Db, form: PostedForm) -> Response:
         satisfaction=int(rating) if rating.isdigit() else 0,
     )
     error = attempt(db, act)
-    view = hs.public_view(db, hs.public_lookup(db, number, phone))
+    view = public.public_view(db, public.public_lookup(db, number, phone))
     ctx = {"view": view, "posted": {}, "phone": phone, "error": error, "rated": error is None}
     return _page(request, "hotline/lookup.html", ctx, None, error.status if error else 200)
 
@@ -265,7 +268,7 @@ def unit_link(ticket_id: int) -> Response:
 
 @router.get("/hotline/{ticket_id}")
 def ticket_page(ticket_id: int, request: Request, db: Db, user: HotlineStaff) -> Response:
-    return _ticket_page(request, db, user, hs.load_ticket(db, ticket_id, user))
+    return _ticket_page(request, db, user, queries.load_ticket(db, ticket_id, user))
 
 
 def _version(form: FormData) -> int | None:
@@ -285,7 +288,7 @@ def act(
     ticket_id: int, action: str, request: Request, db: Db, user: HotlineStaff, form: PostedForm
 ) -> Response:
     """One form per action; the service checks the table, the party and every rule."""
-    t = hs.load_ticket(db, ticket_id, user)
+    t = queries.load_ticket(db, ticket_id, user)
     actor = request_actor(request, user)
     v = _version(form)
     assisting = [a for a in form.getlist("assisting") if isinstance(a, str) and a]
@@ -363,7 +366,7 @@ def act(
             request,
             db,
             user,
-            hs.load_ticket(db, ticket_id, user),
+            queries.load_ticket(db, ticket_id, user),
             error=error,
             posted=posted,
             status=error.status,
@@ -374,7 +377,7 @@ def act(
 def _merge(
     db: Session, actor: Any, user: User, ticket: Ticket, number: str, version: int | None
 ) -> None:
-    into = hs.find_by_number(db, number)
+    into = public.find_by_number(db, number)
     if into is None or not hs.can_read(user, into):
         raise DomainError("merge_unknown", f"未找到要并入的工单：{number}", 422, "into")
     hs.merge(db, actor, user, ticket, into, version=version)

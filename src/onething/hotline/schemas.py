@@ -8,8 +8,10 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from onething.core.ids import mask_phone
+from onething.hotline.answers import Answer
+from onething.hotline.merging import MergeSuggestion
 from onething.hotline.models import HotspotAlert, Ticket
-from onething.hotline.service import Answer, MergeSuggestion, TimelineEntry
+from onething.hotline.queries import TimelineEntry
 from onething.hotline.states import (
     ALERT_LABELS,
     STATE_LABELS,
