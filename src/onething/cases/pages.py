@@ -16,7 +16,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as PostedFile
@@ -52,7 +52,9 @@ from onething.web.deps import (
     PostedForm,
     StaffUser,
     attempt,
+    form_text,
     request_actor,
+    see_other,
 )
 from onething.web.downloads import attachment_response
 from onething.web.templating import render
@@ -85,15 +87,6 @@ def _page(
     request: Request, template: str, ctx: dict[str, Any], user: User, status: int = 200
 ) -> Response:
     return render(request, template, {**LABELS, **ctx}, status_code=status, user=user)
-
-
-def _see_other(url: str) -> Response:
-    return RedirectResponse(url, status_code=303)
-
-
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
 
 
 def _prefixed(form: FormData, prefix: str) -> dict[str, str]:
@@ -177,7 +170,7 @@ def start_application(
             request_actor(request, user),
             bundle_code=bundle.code,
             draft=apply.Draft(answers=chosen),
-            idempotency_key=_text(form, "token")[:80] or None,
+            idempotency_key=form_text(form, "token")[:80] or None,
             all_answers=True,
         )
     except DomainError as exc:
@@ -185,7 +178,7 @@ def start_application(
             raise
         missing = [d.field for d in exc.details if d.field]
         return _apply_page(request, user, bundle, chosen, missing, 422)
-    return _see_other(f"/my/cases/{case.id}/edit")
+    return see_other(f"/my/cases/{case.id}/edit")
 
 
 # ---------------------------------------------------------------- applicant: my cases
@@ -200,7 +193,7 @@ def my_cases(request: Request, db: Db, user: Applicant) -> Response:
 def edit_page(case_id: int, request: Request, db: Db, user: Applicant) -> Response:
     case = cs.load_case(db, case_id, user)
     if case.state not in apply.EDITABLE:
-        return _see_other(f"/my/cases/{case.id}")
+        return see_other(f"/my/cases/{case.id}")
     return _edit_page(request, db, user, case)
 
 
@@ -264,11 +257,11 @@ def save_case(
     """One form for everything: typed values are saved first whatever button was pressed, then
     files are added or removed, then (for 提交申请) the case is submitted."""
     case = cs.load_case(db, case_id, user, lock=True)
-    action = _text(form, "action") or "save"
-    seen_round = _text(form, "round")
+    action = form_text(form, "action") or "save"
+    seen_round = form_text(form, "round")
     if action == "submit" and seen_round and seen_round != str(case.round):
         # The page was rendered before the last submission: a second click on 提交申请.
-        return _see_other(f"/my/cases/{case.id}")
+        return see_other(f"/my/cases/{case.id}")
     actor = request_actor(request, user)
     values, delivery = _prefixed(form, "field."), _prefixed(form, "delivery.")
     draft = apply.Draft(form=values, delivery=delivery)
@@ -296,9 +289,9 @@ def save_case(
             return _edit_page(
                 request, db, user, case, status=error.status, error=error, show_all=True
             )
-        return _see_other(f"/my/cases/{case.id}")
+        return see_other(f"/my/cases/{case.id}")
     anchor = "#materials" if action == "upload" or form.getlist("remove") else ""
-    return _see_other(f"/my/cases/{case.id}/edit{anchor}")
+    return see_other(f"/my/cases/{case.id}/edit{anchor}")
 
 
 def _upload_files(
@@ -340,7 +333,7 @@ def upload_material(
     if error is not None:
         errors = {key: f"{file.filename}：{error.message}"}
         return _edit_page(request, db, user, case, status=error.status, material_errors=errors)
-    return _see_other(f"/my/cases/{case.id}/edit#m-{key}")
+    return see_other(f"/my/cases/{case.id}/edit#m-{key}")
 
 
 @router.get("/my/cases/{case_id}", response_class=HTMLResponse)
@@ -385,7 +378,7 @@ def withdraw_case(
     error = attempt(db, partial(apply.withdraw, db, case, user, actor, reason))
     if error is not None:
         return _case_page(request, db, user, case, status=error.status, error=error)
-    return _see_other(f"/my/cases/{case.id}")
+    return see_other(f"/my/cases/{case.id}")
 
 
 # ---------------------------------------------------------------- files and messages
@@ -406,7 +399,7 @@ def messages(request: Request, db: Db, user: CurrentUser) -> Response:
 @router.post("/messages/read", dependencies=[CsrfChecked])
 def read_messages(db: Db, user: CurrentUser) -> Response:
     notify.mark_read(db, user.id)
-    return _see_other("/messages")
+    return see_other("/messages")
 
 
 # ---------------------------------------------------------------- comprehensive window
@@ -445,7 +438,9 @@ class Checklist:
     @classmethod
     def posted(cls, form: FormData) -> Checklist:
         picked = [str(v) for v in form.getlist("pick")]
-        return cls(picked, _prefixed(form, "msg."), _text(form, "other"), _text(form, "note"))
+        return cls(
+            picked, _prefixed(form, "msg."), form_text(form, "other"), form_text(form, "note")
+        )
 
     def problems(self) -> list[dict[str, str]]:
         out = []
@@ -516,7 +511,7 @@ def _window_decided(
     checklist: Checklist | None = None,
 ) -> Response:
     if error is None:
-        return _see_other(f"/window/cases/{case.id}")
+        return see_other(f"/window/cases/{case.id}")
     return _window_page(
         request, db, user, case, status=error.status, error=error, checklist=checklist
     )
@@ -654,7 +649,7 @@ def _task_decided(
     task = cs.load_task(db, task_id, user)
     error = attempt(db, partial(act, task, request_actor(request, user)))
     if error is None:
-        return _see_other(f"/dept/tasks/{task.id}")
+        return see_other(f"/dept/tasks/{task.id}")
     return _task_page(request, db, user, task, status=error.status, error=error, posted=posted)
 
 

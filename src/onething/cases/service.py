@@ -8,13 +8,12 @@ review.py (departments) and deadlines.py (the clock).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from onething.accounts import service as accounts
 from onething.accounts.models import Role, User, UserKind
@@ -29,34 +28,14 @@ from onething.cases.states import (
 from onething.catalog import service as catalog
 from onething.catalog.resolve import ResolvedBundle, resolve_item
 from onething.core.audit import Actor, AuditEvent, record_event
-from onething.core.errors import DomainError, conflict, forbidden, not_found
+from onething.core.errors import DomainError, forbidden, not_found
 from onething.core.files import StoredFile, path_of
-from onething.core.ids import region_prefix
+from onething.core.locking import check_version as check_version
+from onething.core.locking import in_regions as in_regions
+from onething.core.locking import save as save
 from onething.core.notify import notify
 
 REVIEW_ROLES = (Role.dept_reviewer, Role.chief_representative)
-STALE = "该记录刚刚已被他人处理，请刷新页面查看最新状态后再操作"
-
-
-def save(session: Session) -> None:
-    """Flush now so a concurrent change to the same case or task becomes a clear conflict."""
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        raise conflict(STALE) from exc
-
-
-def check_version(row: Case | ItemTask, expected: int | None) -> None:
-    """The caller saw `expected`; if the record changed since, its decision may be stale."""
-    if expected is not None and row.version != expected:
-        raise conflict(STALE)
-
-
-def in_regions(column: Any, regions: Sequence[str]) -> ColumnElement[bool]:
-    """`column` (a region code) lies in one of these regions' subtrees."""
-    return or_(*[column.like(region_prefix(r) + "%") for r in regions])
-
-
 # ---------------------------------------------------------------- transitions
 
 

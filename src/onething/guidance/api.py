@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query
 
-from onething.catalog import service as catalog
 from onething.guidance import guide, qa
 from onething.guidance.schemas import (
     AnswerOut,
@@ -60,24 +58,11 @@ def search_all(
     )
 
 
-def apply_url(proposal: guide.Proposal) -> str:
-    pairs = []
-    for key, value in proposal.answers.items():
-        for v in value if isinstance(value, list) else [value]:
-            pairs.append((f"answer.{key}", v))
-    return f"/apply/{proposal.bundle}" + (f"?{urlencode(pairs)}" if pairs else "")
-
-
-def proposal_for(db: Db, text: str) -> guide.Proposal | None:
-    bundles = {b.code: catalog.bundle_schema(b) for b in catalog.list_bundles(db)}
-    return guide.propose(current_index(db), bundles, text)
-
-
 @router.post("/guidance", response_model=GuidanceOut)
 def guidance(body: GuidanceIn, db: Db) -> GuidanceOut:
     """From a description in one's own words to the bundle and the situation answers it
     already gives; the applicant confirms them on the application page (apply_url)."""
-    proposal = proposal_for(db, body.text)
+    proposal = guide.propose_bundle(db, body.text)
     if proposal is None:
         return GuidanceOut(found=False)
     return GuidanceOut(
@@ -87,7 +72,7 @@ def guidance(body: GuidanceIn, db: Db) -> GuidanceOut:
         answers=proposal.answers,
         because=proposal.because,
         open_questions=proposal.open_questions,
-        apply_url=apply_url(proposal),
+        apply_url=proposal.apply_url,
     )
 
 

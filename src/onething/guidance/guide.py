@@ -8,11 +8,16 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
 import yaml
+from sqlalchemy.orm import Session
 
+from onething.catalog import service as catalog
 from onething.catalog.schemas import Bundle as BundleDoc
+from onething.guidance.qa import Answer, answer, section_of
 from onething.guidance.search import Index, search
+from onething.guidance.service import current_index
 from onething.guidance.text import DATA, normalise
 
 NEGATIONS = (
@@ -80,6 +85,16 @@ class Proposal:
     because: dict[str, str] = field(default_factory=dict)
     """situation key → the words of the description that gave the answer"""
     open_questions: list[str] = field(default_factory=list)
+
+    @property
+    def apply_url(self) -> str:
+        """The application page with these answers pre-selected for confirmation."""
+        pairs = [
+            (f"answer.{key}", v)
+            for key, value in self.answers.items()
+            for v in (value if isinstance(value, list) else [value])
+        ]
+        return f"/apply/{self.bundle}" + (f"?{urlencode(pairs)}" if pairs else "")
 
 
 def _negative(options: list[Any]) -> str | None:
@@ -155,3 +170,30 @@ def propose(index: Index, bundles: dict[str, BundleDoc], text: str) -> Proposal 
     if best is None or score[best] < 1.0 or best not in bundles:
         return None
     return infer_answers(bundles[best], text)
+
+
+def propose_bundle(session: Session, text: str) -> Proposal | None:
+    """智能导办 over the catalog in the database."""
+    bundles = {b.code: catalog.bundle_schema(b) for b in catalog.list_bundles(session)}
+    return propose(current_index(session), bundles, text)
+
+
+@dataclass
+class Understanding:
+    """What the search page offers for one query besides the results: a question gets an
+    answer (智能问答), a description of a need gets the bundle and its answers (智能导办)."""
+
+    answer: Answer | None = None
+    proposal: Proposal | None = None
+
+
+DESCRIPTION = 8
+"""A query this long that asks no guide question is read as a description of a need."""
+
+
+def understand(session: Session, query: str) -> Understanding:
+    if section_of(query):
+        return Understanding(answer=answer(session, query))
+    if len(query) >= DESCRIPTION:
+        return Understanding(proposal=propose_bundle(session, query))
+    return Understanding()

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from onething.catalog import service as catalog
-from onething.guidance import qa
-from onething.guidance.api import apply_url, proposal_for
+from onething.guidance import guide
 from onething.guidance.search import KIND_LABELS, group, highlight, read_query, search
 from onething.guidance.service import current_index
 from onething.web.deps import Db, MaybeUser
@@ -28,17 +27,12 @@ def search_page(request: Request, db: Db, user: MaybeUser, q: str = "") -> Respo
         ctx["groups"] = group(hits)
         ctx["understood"] = read_query(index, q).corrected
         ctx["count"] = len(hits)
-        if qa.section_of(q):
-            ctx["answer"] = qa.answer(db, q)
-        elif len(q) >= 8:
-            proposal = proposal_for(db, q)
-            if proposal is not None:
-                doc = catalog.bundle_schema(catalog.load_bundle(db, proposal.bundle))
-                labels = {
-                    s.key: (s.question, {o.value: o.label for o in s.options})
-                    for s in doc.situations
-                }
-                ctx.update(
-                    proposal=proposal, proposal_url=apply_url(proposal), situation_labels=labels
-                )
+        seen = guide.understand(db, q)
+        ctx["answer"] = seen.answer
+        if seen.proposal is not None:
+            doc = catalog.bundle_schema(catalog.load_bundle(db, seen.proposal.bundle))
+            labels = {
+                s.key: (s.question, {o.value: o.label for o in s.options}) for s in doc.situations
+            }
+            ctx.update(proposal=seen.proposal, situation_labels=labels)
     return render(request, "search.html", ctx, user=user)

@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -48,7 +48,9 @@ from onething.web.deps import (
     HotlineStaff,
     PostedForm,
     attempt,
+    form_text,
     request_actor,
+    see_other,
 )
 from onething.web.templating import render
 
@@ -77,15 +79,6 @@ def _page(
     request: Request, template: str, ctx: dict[str, Any], user: User | None, status: int = 200
 ) -> Response:
     return render(request, template, {**LABELS, **ctx}, status_code=status, user=user)
-
-
-def _see_other(url: str) -> Response:
-    return RedirectResponse(url, status_code=303)
-
-
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
 
 
 def _departments(db: Session, ticket: Ticket) -> list[Department]:
@@ -153,16 +146,16 @@ def console(request: Request, db: Db, user: HotlineOperator) -> Response:
 def enter_ticket(request: Request, db: Db, user: HotlineOperator, form: PostedForm) -> Response:
     posted = {k: v for k, v in form.items() if isinstance(v, str)}
     new = hs.NewTicket(
-        content=_text(form, "content"),
-        caller_name=_text(form, "caller_name"),
-        caller_phone=_text(form, "caller_phone"),
-        channel=_text(form, "channel") or "phone",
-        region_code=_text(form, "region_code") or None,
-        address=_text(form, "address"),
-        contact=_text(form, "contact") or None,
-        type=_text(form, "type") or None,
-        category=_text(form, "category") or None,
-        urgency=_text(form, "urgency") or None,
+        content=form_text(form, "content"),
+        caller_name=form_text(form, "caller_name"),
+        caller_phone=form_text(form, "caller_phone"),
+        channel=form_text(form, "channel") or "phone",
+        region_code=form_text(form, "region_code") or None,
+        address=form_text(form, "address"),
+        contact=form_text(form, "contact") or None,
+        type=form_text(form, "type") or None,
+        category=form_text(form, "category") or None,
+        urgency=form_text(form, "urgency") or None,
     )
     created: list[Ticket] = []
     error = attempt(
@@ -172,7 +165,7 @@ def enter_ticket(request: Request, db: Db, user: HotlineOperator, form: PostedFo
         recent = queries.queue(db, user, limit=15)
         ctx = {"recent": recent, "posted": posted, "error": error}
         return _page(request, "hotline/console.html", ctx, user, error.status)
-    return _see_other(f"/hotline/{created[0].id}")
+    return see_other(f"/hotline/{created[0].id}")
 
 
 # ---------------------------------------------------------------- work lists
@@ -229,7 +222,7 @@ def lookup_form(request: Request, db: Db) -> Response:
 
 @router.post("/hotline/lookup", dependencies=[CsrfChecked])
 def lookup(request: Request, db: Db, form: PostedForm) -> Response:
-    number, phone = _text(form, "number"), _text(form, "phone")
+    number, phone = form_text(form, "number"), form_text(form, "phone")
     try:
         view = public.public_view(db, public.public_lookup(db, number, phone))
     except DomainError:
@@ -241,14 +234,14 @@ def lookup(request: Request, db: Db, form: PostedForm) -> Response:
 @router.post("/hotline/lookup/callback", dependencies=[CsrfChecked])
 def lookup_callback(request: Request, db: Db, form: PostedForm) -> Response:
     """The caller answers the callback on the lookup page: solved or not, and how satisfied."""
-    number, phone = _text(form, "number"), _text(form, "phone")
-    rating = _text(form, "satisfaction")
+    number, phone = form_text(form, "number"), form_text(form, "phone")
+    rating = form_text(form, "satisfaction")
     act = partial(
         public.caller_callback,
         db,
         number,
         phone,
-        solved=_text(form, "solved") == "yes",
+        solved=form_text(form, "solved") == "yes",
         satisfaction=int(rating) if rating.isdigit() else 0,
     )
     error = attempt(db, act)
@@ -263,7 +256,7 @@ def lookup_callback(request: Request, db: Db, form: PostedForm) -> Response:
 @router.get("/hotline/unit/{ticket_id}")
 def unit_link(ticket_id: int) -> Response:
     """Where the units' notifications point."""
-    return _see_other(f"/hotline/{ticket_id}")
+    return see_other(f"/hotline/{ticket_id}")
 
 
 @router.get("/hotline/{ticket_id}")
@@ -272,12 +265,12 @@ def ticket_page(ticket_id: int, request: Request, db: Db, user: HotlineStaff) ->
 
 
 def _version(form: FormData) -> int | None:
-    raw = _text(form, "version")
+    raw = form_text(form, "version")
     return int(raw) if raw.isdigit() else None
 
 
 def _int(form: FormData, name: str) -> int:
-    raw = _text(form, name)
+    raw = form_text(form, name)
     if not raw.lstrip("-").isdigit():
         raise DomainError("bad_number", "请填写数字", 422, name)
     return int(raw)
@@ -298,7 +291,7 @@ def act(
             actor,
             user,
             t,
-            _text(form, "answer"),
+            form_text(form, "answer"),
             sources=[s for s in form.getlist("source") if isinstance(s, str)],
             version=v,
         ),
@@ -307,16 +300,16 @@ def act(
             actor,
             user,
             t,
-            department=_text(form, "department") or None,
+            department=form_text(form, "department") or None,
             assisting=assisting,
-            note=_text(form, "note") or None,
+            note=form_text(form, "note") or None,
             version=v,
         ),
-        "transfer": lambda: hs.transfer(db, actor, user, t, _text(form, "line"), version=v),
-        "merge": lambda: _merge(db, actor, user, t, _text(form, "into"), v),
+        "transfer": lambda: hs.transfer(db, actor, user, t, form_text(form, "line"), version=v),
+        "merge": lambda: _merge(db, actor, user, t, form_text(form, "into"), v),
         "claim": lambda: hs.claim(db, actor, user, t, version=v),
         "return_ticket": lambda: hs.return_ticket(
-            db, actor, user, t, _text(form, "reason"), version=v
+            db, actor, user, t, form_text(form, "reason"), version=v
         ),
         "approve_return": lambda: hs.review_return(
             db,
@@ -324,36 +317,36 @@ def act(
             user,
             t,
             approve=True,
-            department=_text(form, "department") or None,
+            department=form_text(form, "department") or None,
             assisting=assisting,
-            note=_text(form, "note") or None,
+            note=form_text(form, "note") or None,
             version=v,
         ),
         "reject_return": lambda: hs.review_return(
-            db, actor, user, t, approve=False, note=_text(form, "note"), version=v
+            db, actor, user, t, approve=False, note=form_text(form, "note"), version=v
         ),
         "request_extension": lambda: hs.request_extension(
-            db, actor, user, t, _int(form, "days"), _text(form, "reason"), version=v
+            db, actor, user, t, _int(form, "days"), form_text(form, "reason"), version=v
         ),
         "approve_extension": lambda: hs.decide_extension(
-            db, actor, user, t, approve=True, note=_text(form, "note") or None, version=v
+            db, actor, user, t, approve=True, note=form_text(form, "note") or None, version=v
         ),
         "reject_extension": lambda: hs.decide_extension(
-            db, actor, user, t, approve=False, note=_text(form, "note") or None, version=v
+            db, actor, user, t, approve=False, note=form_text(form, "note") or None, version=v
         ),
-        "reply": lambda: hs.reply(db, actor, user, t, _text(form, "reply"), version=v),
+        "reply": lambda: hs.reply(db, actor, user, t, form_text(form, "reply"), version=v),
         "callback": lambda: hs.callback(
             db,
             actor,
             user,
             t,
-            solved=_text(form, "solved") == "yes",
+            solved=form_text(form, "solved") == "yes",
             satisfaction=_int(form, "satisfaction"),
-            note=_text(form, "note") or None,
+            note=form_text(form, "note") or None,
             version=v,
         ),
-        "reopen": lambda: hs.reopen(db, actor, user, t, _text(form, "reason"), version=v),
-        "escalate": lambda: hs.escalate(db, actor, user, t, _text(form, "note") or "督办"),
+        "reopen": lambda: hs.reopen(db, actor, user, t, form_text(form, "reason"), version=v),
+        "escalate": lambda: hs.escalate(db, actor, user, t, form_text(form, "note") or "督办"),
     }
     call = calls.get(action)
     if call is None:
@@ -371,7 +364,7 @@ def act(
             posted=posted,
             status=error.status,
         )
-    return _see_other(f"/hotline/{t.id}")
+    return see_other(f"/hotline/{t.id}")
 
 
 def _merge(

@@ -13,17 +13,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from onething.accounts import service as accounts
 from onething.accounts.models import DEPARTMENT_ROLES, Role, User
 from onething.catalog.models import Department, Region
 from onething.config import get_settings
 from onething.core.audit import Actor, record_event
-from onething.core.errors import DomainError, ErrorDetail, conflict, forbidden
-from onething.core.ids import region_prefix
+from onething.core.errors import DomainError, ErrorDetail, forbidden
+from onething.core.locking import check_version as check_version
+from onething.core.locking import in_regions as in_regions
+from onething.core.locking import save as save
 from onething.core.notify import notify
 from onething.core.workdays import load_calendar, local_date
 from onething.db import utcnow
@@ -40,24 +41,7 @@ from onething.hotline.states import (
     Urgency,
 )
 
-STALE = "该工单刚刚已被他人处理，请刷新页面查看最新状态后再操作"
 MAX_CONTENT = 2000
-
-
-def save(session: Session) -> None:
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        raise conflict(STALE) from exc
-
-
-def check_version(ticket: Ticket, expected: int | None) -> None:
-    if expected is not None and ticket.version != expected:
-        raise conflict(STALE)
-
-
-def in_regions(column: Any, regions: Sequence[str]) -> ColumnElement[bool]:
-    return or_(*[column.like(region_prefix(r) + "%") for r in regions])
 
 
 # ---------------------------------------------------------------- who may do what

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -181,3 +182,14 @@ def attempt(db: Session, action: Callable[[], object]) -> DomainError | None:
             raise
         return exc
     return None
+
+
+def see_other(url: str) -> Response:
+    """Post/redirect/get: after a form is handled, the browser loads the result page."""
+    return RedirectResponse(url, status_code=303)
+
+
+def form_text(form: FormData, name: str) -> str:
+    """One posted text field, trimmed; empty when absent or a file."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
